@@ -1,0 +1,331 @@
+"""Our spaCy engine and a real Rasa 3.6.21 server, trained on the same data, measured in one run.
+
+    make bench
+    .venv/bin/python -m benchmarks.engines [--rasa-epochs 100] [--skip-rasa] [--skip-scale]
+
+Printed side by side: training time, held-out accuracy (and the two recalls that
+matter most), parse latency p50/p99 in process and over HTTP, parses per second
+with 1 and with 8 concurrent HTTP clients, and the serving process's resident
+memory. Then the scale check: a synthetic 15,000-example, 150-intent file.
+All traffic stays on 127.0.0.1; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+
+from benchmarks import synthetic
+from knowledge_base import ContentStore, KnowledgeBase
+from nlu import rasa_server, training_data
+from nlu.engine import NLUEngine
+from nlu.entities import Gazetteers
+from nlu.evaluate import Report, evaluate
+from nlu.rasa_engine import RasaEngine
+from nlu.spacy_engine import SpacyEngine, train
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "nlu" / "data" / "nlu.yml"
+HELD_OUT = ROOT / "tests" / "data" / "heldout_nlu.yml"
+DURHAM311 = Path(sys.executable).parent / "durham311"
+LOAD_SECONDS = 5.0
+LOAD_MAX_REQUESTS = 50_000
+
+
+@dataclass
+class Figures:
+    engine: str
+    train_s: float = float("nan")
+    report: Report | None = None
+    in_process_ms: list[float] = field(default_factory=list)
+    http_ms: list[float] = field(default_factory=list)
+    rps: dict[int, float] = field(default_factory=dict)
+    rss_mb: float = float("nan")
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, from /proc."""
+    total = 0
+    pids = [pid]
+    children = subprocess.run(
+        ["pgrep", "-P", str(pid)], capture_output=True, text=True
+    ).stdout.split()
+    pids += [int(c) for c in children]
+    for p in pids:
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        total += next(
+            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+        )
+    return total / 1024
+
+
+async def http_latencies(url: str, texts: list[str]) -> list[float]:
+    latencies = []
+    async with aiohttp.ClientSession() as session:
+        for text in texts:
+            started = time.perf_counter()
+            async with session.post(f"{url}/model/parse", json={"text": text}) as resp:
+                await resp.read()
+                assert resp.status == 200, resp.status
+            latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+async def throughput(url: str, texts: list[str], clients: int) -> float:
+    """Parses per second with `clients` concurrent connections, for LOAD_SECONDS at most."""
+    done = 0
+    deadline = time.perf_counter() + LOAD_SECONDS
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def client(offset: int) -> None:
+            nonlocal done
+            i = offset
+            while time.perf_counter() < deadline and done < LOAD_MAX_REQUESTS:
+                async with session.post(
+                    f"{url}/model/parse", json={"text": texts[i % len(texts)]}
+                ) as r:
+                    await r.read()
+                done += 1
+                i += clients
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client(n) for n in range(clients)))
+        return done / (time.perf_counter() - started)
+
+
+async def measure_server(figures: Figures, url: str, pid: int, texts: list[str]) -> None:
+    await http_latencies(url, texts[:20])  # warm up
+    figures.http_ms = await http_latencies(url, texts)
+    for clients in (1, 8):
+        figures.rps[clients] = await throughput(url, texts, clients)
+    figures.rss_mb = rss_mb(pid)
+
+
+@contextmanager
+def our_server(model_dir: Path, workdir: Path) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DURHAM311_MODEL_DIR": str(model_dir),
+        "DURHAM311_CONTENT_DB": str(workdir / "content.sqlite3"),
+        "DURHAM311_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen([str(DURHAM311), "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                subprocess.run(["curl", "-sf", f"{url}/health"], check=True, capture_output=True)
+                break
+            except subprocess.CalledProcessError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("durham311 serve did not start") from None
+                time.sleep(0.2)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+async def bench_spacy(
+    workdir: Path, texts: list[str], held_out: training_data.TrainingData
+) -> Figures:
+    figures = Figures("spaCy engine (ours)")
+    model_dir = workdir / "spacy-model"
+    store = ContentStore(":memory:")
+    store.seed()
+    gazetteers = Gazetteers(**KnowledgeBase(store.published()[1]).gazetteers())
+    data = training_data.load(DATA)
+    figures.train_s = timed(lambda: train(data, out=model_dir, gazetteers=gazetteers))
+    engine = SpacyEngine(model_dir=model_dir, gazetteers=gazetteers)
+    figures.report = await evaluate(engine, held_out)
+    for text in texts[:50]:
+        engine.parse_sync(text)
+    for _ in range(3):
+        for text in texts:
+            started = time.perf_counter()
+            engine.parse_sync(text)
+            figures.in_process_ms.append((time.perf_counter() - started) * 1000)
+    with our_server(model_dir, workdir) as (url, pid):
+        await measure_server(figures, url, pid, texts)
+    return figures
+
+
+RASA_IN_PROCESS = """
+import asyncio, json, sys, time
+from rasa.core.agent import Agent
+async def main():
+    agent = Agent.load(sys.argv[1])
+    texts = json.load(open(sys.argv[2]))
+    for t in texts[:20]:
+        await agent.parse_message(t)
+    out = []
+    for t in texts:
+        s = time.perf_counter()
+        await agent.parse_message(t)
+        out.append((time.perf_counter() - s) * 1000)
+    print("LATENCIES " + json.dumps(out))
+asyncio.run(main())
+"""
+
+
+async def bench_rasa(workdir: Path, texts: list[str], held_out: training_data.TrainingData,
+                     epochs: int | None) -> Figures:  # fmt: skip
+    label = f"Rasa {rasa_server.RASA_VERSION} DIET" + (f" ({epochs} epochs)" if epochs else "")
+    figures = Figures(label)
+    rasa = rasa_server.ensure_environment(home=rasa_server.default_home(), log=lambda m: None)
+    out_dir = workdir / "rasa-model"
+    started = time.perf_counter()
+    model = rasa_server.train(rasa=rasa, data=DATA, out_dir=out_dir, epochs=epochs)
+    figures.train_s = time.perf_counter() - started
+    texts_file = workdir / "texts.json"
+    texts_file.write_text(json.dumps(texts))
+    python = rasa.parent / "python"
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    command = [str(python), "-c", RASA_IN_PROCESS, str(model), str(texts_file)]
+    run = subprocess.run(command, capture_output=True, text=True, env=env)
+    line = next((x for x in run.stdout.splitlines() if x.startswith("LATENCIES ")), None)
+    figures.in_process_ms = json.loads(line.split(" ", 1)[1]) if line else []
+    with rasa_server.RasaServer(rasa=rasa, model=model, port=free_port()) as server:
+        engine: NLUEngine = RasaEngine(url=server.url, safety=False, timeout_seconds=30)
+        figures.report = await evaluate(engine, held_out)
+        await engine.close()
+        assert server.pid is not None
+        await measure_server(figures, server.url, server.pid, texts)
+    return figures
+
+
+def scale_check(workdir: Path) -> str:
+    data_file = synthetic.write(workdir / "synthetic.yml")
+    data = training_data.load(data_file)
+    model_dir = workdir / "synthetic-model"
+    seconds = timed(lambda: train(data, out=model_dir))
+    engine = SpacyEngine(model_dir=model_dir)
+    latencies = []
+    for ex in data.examples[::15]:
+        started = time.perf_counter()
+        engine.parse_sync(ex.text)
+        latencies.append((time.perf_counter() - started) * 1000)
+    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+    size = f"{len(data.examples)} examples, {len(data.intents)} intents"
+    return f"scale: {size}: trained in {seconds:.1f} s, parse p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+
+
+def table(results: list[Figures]) -> str:
+    def row(label: str, values: list[str]) -> str:
+        return f"{label:<34}" + "".join(f"{v:>28}" for v in values)
+
+    def pct(get: Callable[[Report], float | None]) -> list[str]:
+        out = []
+        for f in results:
+            value = get(f.report) if f.report else None
+            out.append("n/a" if value is None else f"{value:.1%}")
+        return out
+
+    lines = [row("", [f.engine for f in results])]
+    lines.append(row("training time", [f"{f.train_s:.1f} s" for f in results]))
+    lines.append(row("held-out intent accuracy", pct(lambda r: r.accuracy)))
+    lines.append(
+        row(
+            "held-out macro F1",
+            [f"{f.report.macro_f1:.3f}" if f.report else "n/a" for f in results],
+        )
+    )
+    lines.append(row("emergency recall", pct(lambda r: r.emergency_recall)))
+    lines.append(row("out-of-scope recall", pct(lambda r: r.out_of_scope_recall)))
+    for name, attr in (("parse in process", "in_process_ms"), ("parse over HTTP", "http_ms")):
+        cells = []
+        for f in results:
+            values = getattr(f, attr)
+            cells.append(f"{percentile(values, 50):.2f} / {percentile(values, 99):.2f} ms")
+        lines.append(row(f"{name} p50 / p99", cells))
+    for clients in (1, 8):
+        lines.append(
+            row(
+                f"parses/s, {clients} HTTP client(s)",
+                [f"{f.rps.get(clients, float('nan')):.0f}" for f in results],
+            )
+        )
+    lines.append(row("server resident memory", [f"{f.rss_mb:.0f} MB" for f in results]))
+    return "\n".join(lines)
+
+
+async def run(args: argparse.Namespace) -> None:
+    held_out = training_data.load(HELD_OUT)
+    texts = [ex.text for ex in held_out.examples]
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((x.split(":", 1)[1].strip() for x in cpuinfo if x.startswith("model name")), "?")
+    trained_on = len(training_data.load(DATA).examples)
+    print(f"durham311 NLU benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}")
+    print(f"data: {trained_on} training examples, {len(texts)} held-out examples")
+    with tempfile.TemporaryDirectory(prefix="durham311-bench-") as tmp:
+        workdir = Path(tmp)
+        results = [await bench_spacy(workdir, texts, held_out)]
+        if not args.skip_rasa:
+            results.append(await bench_rasa(workdir, texts, held_out, args.rasa_epochs))
+        print(table(results))
+        if len(results) == 2 and results[1].rps.get(1):
+            ratios = [results[0].rps[n] / results[1].rps[n] for n in (1, 8)]
+            print(
+                f"throughput, ours / Rasa: {ratios[0]:.1f}x with 1 client, {ratios[1]:.1f}x with 8"
+            )
+        if not args.skip_scale:
+            print(scale_check(workdir))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark both NLU engines side by side.")
+    parser.add_argument(
+        "--rasa-epochs", type=int, default=None, help="DIET epochs (default: the config's 100)"
+    )
+    parser.add_argument("--skip-rasa", action="store_true", help="measure our engine only")
+    parser.add_argument(
+        "--skip-scale", action="store_true", help="skip the 15,000-example scale check"
+    )
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""The dialog manager: one turn in, one reply out, state kept between turns.
+
+Handlers are small objects tried in order, as in the ASK SDK: the first whose
+`can_handle` says yes answers. The order is the policy: emergencies first,
+then the conversation controls (stop, help, repeat), then an answer to a
+question we asked, then the resident's intents, then an honest fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Protocol
+
+from fulfillment.sessions import DialogState, SessionStore
+from fulfillment.speech import tidy
+from fulfillment.types import Reply, Turn, TurnKind
+from knowledge_base import KnowledgeBase
+from nlu import Entity, IntentScore, NLUEngine, NLUError, Parse
+from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, INTENTS
+from nlu.normalize import normalize
+from nlu.safety import danger_kind
+
+log = logging.getLogger(__name__)
+
+# Slots whose answer may be the resident's whole reply ("simcoe street", "the old couch").
+FREE_FORM_SLOTS = frozenset({"address", "waste_item", "facility", "request_number"})
+# A bare answer with nothing pending goes to the intent its entity implies.
+INFORM_ROUTES = (
+    ("waste_item", "waste_sorting"),
+    ("request_number", "request_status"),
+    ("issue_type", "report_problem"),
+    ("facility", "facility_info"),
+    ("address", "collection_day"),
+)
+# Intents that never answer our question: they are handled as themselves.
+_CONTROL_INTENTS = frozenset({EMERGENCY_INTENT, "stop", "help", "repeat", "goodbye"})
+
+
+@dataclass(slots=True)
+class Context:
+    """Everything a handler may read.
+
+    `intent` may differ from the parse: an answer to our question is routed to the asker.
+    """
+
+    turn: Turn
+    parse: Parse
+    state: DialogState
+    kb: KnowledgeBase
+    now: datetime
+    intent: str
+    answer: str | None = None  # the resident's answer to our pending question, if this is one
+    answer_slot: str | None = None  # which slot that answer fills
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def text(self) -> str:
+        return normalize(self.parse.text).text
+
+    def slot(self, name: str) -> str | None:
+        """This turn's entity, or the value heard earlier in the session."""
+        entity = self.parse.entity(name)
+        if entity is not None:
+            return entity.value
+        if name == self.answer_slot and self.answer:
+            return self.answer
+        return self.state.slots.get(name)
+
+    def remember(self, name: str, value: str) -> None:
+        self.state.slots[name] = value
+
+
+class Handler(Protocol):
+    def can_handle(self, ctx: Context) -> bool: ...
+
+    async def handle(self, ctx: Context) -> Reply: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TurnResult:
+    reply: Reply
+    parse: Parse | None
+    elapsed_ms: float
+
+
+TROUBLE = Reply(
+    speech="Sorry, I'm having trouble understanding right now. Please try again in a moment, "
+    "or call 311.",
+    reprompt="Please try again in a moment.",
+)
+WELCOME = Reply(
+    speech="Welcome to Durham Region 311. You can ask about your garbage day, where an item "
+    "goes, or depot hours. What would you like to know?",
+    reprompt="What would you like to know? For example, when is my garbage day.",
+)
+
+
+class DialogManager:
+    def __init__(
+        self,
+        *,
+        nlu: NLUEngine,
+        knowledge: Callable[[], KnowledgeBase],
+        sessions: SessionStore,
+        handlers: Sequence[Handler],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.nlu, self._knowledge, self.sessions = nlu, knowledge, sessions
+        self.handlers, self.clock = tuple(handlers), clock
+
+    async def handle(self, turn: Turn) -> TurnResult:
+        started = time.perf_counter()
+        if turn.kind is TurnKind.SESSION_END:
+            await self.sessions.drop(turn.session_id)
+            return TurnResult(Reply(speech="", end_session=True), None, _ms(started))
+        state = await self.sessions.load(turn.session_id)
+        parse = None
+        if turn.kind is TurnKind.LAUNCH:
+            reply = WELCOME
+        else:
+            parse = await self._understand_safely(turn)
+            if parse is None:
+                reply = TROUBLE
+            else:
+                ctx = Context(
+                    turn, parse, state, self._knowledge(), self.clock(), parse.intent.name
+                )
+                reply = await self._dispatch(ctx)
+        if parse is None or parse.intent.name != "repeat":
+            state.last_speech, state.last_reprompt = reply.speech, reply.reprompt
+        state.turns += 1
+        if reply.end_session:
+            await self.sessions.drop(turn.session_id)
+        else:
+            await self.sessions.save(turn.session_id, state)
+        elapsed = _ms(started)
+        # Intent names and timings only: what residents say stays out of the logs.
+        log.info("turn platform=%s intent=%s ms=%.1f", turn.platform,
+                 parse.intent.name if parse else turn.kind.value, elapsed)  # fmt: skip
+        return TurnResult(reply, parse, elapsed)
+
+    async def understand(self, turn: Turn) -> Parse:
+        """The NLU's reading of the text, or the platform's own resolution when it sent no text."""
+        if turn.text and turn.text.strip():
+            return await self.nlu.parse(turn.text)
+        if turn.intent in INTENTS:
+            entities = tuple(Entity(k, v, 0, 0, extractor=turn.platform)
+                             for k, v in turn.entities.items())  # fmt: skip
+            return Parse(turn.text or "", IntentScore(turn.intent, 1.0), entities)
+        return Parse(turn.text or "", IntentScore(FALLBACK_INTENT, 0.0))
+
+    async def _understand_safely(self, turn: Turn) -> Parse | None:
+        """The parse; if the engine is down, still hear an emergency, else None."""
+        try:
+            return await self.understand(turn)
+        except NLUError as exc:
+            log.error("NLU engine %s failed: %s", self.nlu.name, exc)
+            if turn.text and danger_kind(normalize(turn.text).text):
+                return Parse(turn.text, IntentScore(EMERGENCY_INTENT, 1.0))
+            return None
+
+    async def _dispatch(self, ctx: Context) -> Reply:
+        self._resolve_pending(ctx)
+        for handler in self.handlers:
+            if handler.can_handle(ctx):
+                reply = await handler.handle(ctx)
+                return replace(reply, speech=tidy(reply.speech))
+        raise AssertionError("the handler list must end with a fallback that handles everything")
+
+    @staticmethod
+    def _resolve_pending(ctx: Context) -> None:
+        """Route an answer to our last question back to the intent that asked it.
+
+        A reply that carries the asked-for entity, a bare answer (`inform`), or one the
+        NLU could not place counts as the answer; anything else means the resident
+        moved on, and the question is dropped.
+        """
+        state = ctx.state
+        intent, slot = ctx.parse.intent.name, state.pending_slot
+        if intent == "inform" and not state.pending_intent:
+            names = {e.entity for e in ctx.parse.entities}
+            ctx.intent = next((i for e, i in INFORM_ROUTES if e in names), FALLBACK_INTENT)
+            return
+        if not state.pending_intent or not slot or intent in _CONTROL_INTENTS:
+            return
+        if slot == "confirm":  # a yes/no offer: "would you like your collection day?"
+            if intent == "affirm":
+                ctx.intent = state.pending_intent
+            if intent != "deny":
+                state.clear_pending()
+            return
+        entity = ctx.parse.entity(slot)
+        if entity is None and intent not in ("inform", state.pending_intent, FALLBACK_INTENT):
+            if intent != "deny":
+                state.clear_pending()
+            return
+        ctx.intent = state.pending_intent
+        ctx.answer_slot = slot
+        ctx.answer = entity.value if entity else (ctx.text if slot in FREE_FORM_SLOTS else None)
+        state.clear_pending()
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -1,0 +1,45 @@
+"""The handlers, in the order the dialog manager tries them: that order is the policy."""
+
+from __future__ import annotations
+
+from fulfillment.dialog import Handler
+from fulfillment.handlers.conversation import (
+    ContactAgentHandler,
+    DenyHandler,
+    EmergencyHandler,
+    FallbackHandler,
+    GoodbyeHandler,
+    GreetHandler,
+    HelpHandler,
+    RepeatHandler,
+    StopHandler,
+)
+from fulfillment.handlers.places import FacilityInfoHandler, FaqHandler, ServiceAlertsHandler
+from fulfillment.handlers.requests import ReportProblemHandler, RequestStatusHandler
+from fulfillment.handlers.waste import (
+    CollectionDayHandler,
+    SetReminderHandler,
+    WasteSortingHandler,
+)
+
+
+def default_handlers() -> list[Handler]:
+    return [
+        EmergencyHandler(),
+        StopHandler(),
+        HelpHandler(),
+        RepeatHandler(),
+        DenyHandler(),
+        CollectionDayHandler(),
+        WasteSortingHandler(),
+        FacilityInfoHandler(),
+        ServiceAlertsHandler(),
+        FaqHandler(),
+        ReportProblemHandler(),
+        RequestStatusHandler(),
+        SetReminderHandler(),
+        ContactAgentHandler(),
+        GreetHandler(),
+        GoodbyeHandler(),
+        FallbackHandler(),
+    ]

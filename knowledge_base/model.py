@@ -1,0 +1,354 @@
+"""The content model: what content staff edit, validated strictly before it is kept.
+
+Content is one document (organisation, collection schedule, waste guide,
+facilities, FAQ, alerts). It is validated as a whole, with the path of the first
+bad field in the error, so a bad edit or import is refused before anything is
+written and a resident never hears half an update.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any, TypeVar
+
+from knowledge_base.errors import ContentError
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FREQUENCIES = ("weekly", "biweekly", "seasonal_weekly", "on_request")
+FACILITY_KINDS = ("waste_management_facility", "office", "depot")
+_HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    name: str
+    phone_311: str
+    phone_main: str
+    phone_toll_free: str
+    hours_311: str
+    website: str
+
+
+@dataclass(frozen=True, slots=True)
+class Municipality:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class WasteStream:
+    id: str
+    name: str
+    frequency: str
+    season: tuple[tuple[int, int], tuple[int, int]] | None = None  # (month, day) start, end
+    note: str | None = None
+
+    def in_season(self, day: date) -> bool:
+        if self.season is None:
+            return True
+        return self.season[0] <= (day.month, day.day) <= self.season[1]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionZone:
+    id: str
+    municipality: str
+    weekday: int  # 0 = Monday
+    garbage_week: str  # "odd" or "even" ISO week
+    streets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Holiday:
+    date: date
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class WasteItem:
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    disposal: str
+    tip: str | None = None
+
+
+Hours = tuple[time, time] | None  # None: closed
+
+
+@dataclass(frozen=True, slots=True)
+class Facility:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    kind: str
+    address: str
+    municipality: str
+    hours: tuple[Hours, ...]  # Monday first, seven entries
+    holiday_hours: Hours
+    fees: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FaqArticle:
+    id: str
+    question: str
+    keywords: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    id: str
+    title: str
+    municipality: str | None
+    starts: date
+    ends: date | None
+    message: str
+
+    def active_on(self, day: date) -> bool:
+        return self.starts <= day and (self.ends is None or day <= self.ends)
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    organisation: Organisation
+    municipalities: tuple[Municipality, ...]
+    disposal_methods: Mapping[str, str]
+    waste_streams: tuple[WasteStream, ...]
+    collection_zones: tuple[CollectionZone, ...]
+    collection_holidays: tuple[Holiday, ...]
+    waste_items: tuple[WasteItem, ...]
+    facilities: tuple[Facility, ...]
+    faq: tuple[FaqArticle, ...]
+    alerts: tuple[Alert, ...]
+
+    @classmethod
+    def from_dict(cls, doc: Any) -> Content:
+        return _Reader(doc, "content").content()
+
+
+class _Reader:
+    """Walks a plain document, naming the path of whatever is wrong."""
+
+    def __init__(self, value: Any, path: str) -> None:
+        self.value, self.path = value, path
+
+    def fail(self, message: str) -> ContentError:
+        return ContentError(f"{self.path}: {message}")
+
+    def mapping(
+        self, *, required: tuple[str, ...], optional: tuple[str, ...] = (), open_keys: bool = False
+    ) -> dict[str, Any]:
+        if not isinstance(self.value, dict):
+            raise self.fail("expected a mapping")
+        unknown = set(self.value) - set(required) - set(optional)
+        if unknown and not open_keys:
+            raise self.fail(f"unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+        missing = [k for k in required if k not in self.value]
+        if missing:
+            raise self.fail(f"missing field(s) {', '.join(missing)}")
+        return self.value
+
+    def at(self, key: str | int) -> _Reader:
+        value = self.value.get(key) if isinstance(self.value, dict) else self.value[key]
+        return _Reader(
+            value, f"{self.path}.{key}" if isinstance(key, str) else f"{self.path}[{key}]"
+        )
+
+    def text(self, *, optional: bool = False) -> str:
+        if self.value is None and optional:
+            return ""
+        if not isinstance(self.value, str | int) or not str(self.value).strip():
+            raise self.fail("expected non-empty text")
+        return str(self.value).strip()
+
+    def choice(self, options: tuple[str, ...] | Mapping[str, Any]) -> str:
+        value = self.text()
+        if value not in options:
+            raise self.fail(f"{value!r} is not one of {', '.join(options)}")
+        return value
+
+    def day(self) -> date:
+        if isinstance(self.value, date):
+            return self.value
+        try:
+            return date.fromisoformat(self.text())
+        except ValueError:
+            raise self.fail("expected a date as YYYY-MM-DD") from None
+
+    def hours(self) -> Hours:
+        value = self.text()
+        if value == "closed":
+            return None
+        match = _HOURS.match(value)
+        if not match:
+            raise self.fail('expected "HH:MM-HH:MM" or "closed"')
+        h1, m1, h2, m2 = map(int, match.groups())
+        try:
+            opens, closes = time(h1, m1), time(h2, m2)
+        except ValueError:
+            raise self.fail("not a valid time of day") from None
+        if closes <= opens:
+            raise self.fail("closing time must be after opening time")
+        return (opens, closes)
+
+    def texts(self) -> tuple[str, ...]:
+        if not isinstance(self.value, list):
+            raise self.fail("expected a list")
+        return tuple(self.at(i).text().lower() for i in range(len(self.value)))
+
+    def items(self, build: Callable[[_Reader], T], *, minimum: int = 0) -> tuple[T, ...]:
+        if not isinstance(self.value, list):
+            raise self.fail("expected a list")
+        if len(self.value) < minimum:
+            raise self.fail(f"expected at least {minimum} entries")
+        built = tuple(build(self.at(i)) for i in range(len(self.value)))
+        ids = [getattr(b, "id", None) for b in built]
+        dupes = sorted({i for i in ids if i is not None and ids.count(i) > 1})
+        if dupes:
+            raise self.fail(f"duplicate id(s) {', '.join(map(str, dupes))}")
+        return built
+
+    def content(self) -> Content:
+        self.mapping(
+            required=("schema_version", "organisation", "municipalities", "disposal_methods",
+                      "waste_streams", "collection_zones", "collection_holidays", "waste_items",
+                      "facilities", "faq", "alerts"),
+        )  # fmt: skip
+        if self.value["schema_version"] != 1:
+            raise self.at("schema_version").fail("only schema_version 1 is supported")
+        municipalities = self.at("municipalities").items(_municipality, minimum=1)
+        known = {m.id for m in municipalities}
+        methods = self.at("disposal_methods").mapping(required=(), open_keys=True)
+        disposal = {str(k): self.at("disposal_methods").at(str(k)).text() for k in methods}
+        for key, template in disposal.items():
+            if "{item}" not in template:
+                raise self.at("disposal_methods").at(key).fail("must contain {item}")
+        return Content(
+            organisation=_organisation(self.at("organisation")),
+            municipalities=municipalities,
+            disposal_methods=disposal,
+            waste_streams=self.at("waste_streams").items(_stream),
+            collection_zones=self.at("collection_zones").items(lambda r: _zone(r, known)),
+            collection_holidays=self.at("collection_holidays").items(_holiday),
+            waste_items=self.at("waste_items").items(lambda r: _item(r, disposal)),
+            facilities=self.at("facilities").items(lambda r: _facility(r, known)),
+            faq=self.at("faq").items(_faq),
+            alerts=self.at("alerts").items(lambda r: _alert(r, known)),
+        )
+
+
+def _organisation(r: _Reader) -> Organisation:
+    r.mapping(
+        required=("name", "phone_311", "phone_main", "phone_toll_free", "hours_311", "website")
+    )
+    return Organisation(**{k: r.at(k).text() for k in Organisation.__slots__})
+
+
+def _municipality(r: _Reader) -> Municipality:
+    r.mapping(required=("id", "name"))
+    return Municipality(r.at("id").text(), r.at("name").text())
+
+
+def _stream(r: _Reader) -> WasteStream:
+    r.mapping(required=("id", "name", "frequency"), optional=("season", "note"))
+    frequency = r.at("frequency").choice(FREQUENCIES)
+    season = None
+    if frequency == "seasonal_weekly":
+        s = r.at("season")
+        s.mapping(required=("start", "end"))
+        season = (_month_day(s.at("start")), _month_day(s.at("end")))
+    note = r.at("note").text(optional=True) or None
+    return WasteStream(r.at("id").text(), r.at("name").text(), frequency, season, note)
+
+
+def _month_day(r: _Reader) -> tuple[int, int]:
+    match = _MONTH_DAY.match(r.text())
+    if not match or not (1 <= int(match[1]) <= 12 and 1 <= int(match[2]) <= 31):
+        raise r.fail('expected "MM-DD"')
+    return (int(match[1]), int(match[2]))
+
+
+def _zone(r: _Reader, municipalities: set[str]) -> CollectionZone:
+    r.mapping(required=("id", "municipality", "weekday", "garbage_week", "streets"))
+    return CollectionZone(
+        id=r.at("id").text(),
+        municipality=r.at("municipality").choice(tuple(sorted(municipalities))),
+        weekday=WEEKDAYS.index(r.at("weekday").choice(WEEKDAYS[:5])),
+        garbage_week=r.at("garbage_week").choice(("odd", "even")),
+        streets=r.at("streets").texts(),
+    )
+
+
+def _holiday(r: _Reader) -> Holiday:
+    r.mapping(required=("date", "name"))
+    return Holiday(r.at("date").day(), r.at("name").text())
+
+
+def _item(r: _Reader, disposal: Mapping[str, str]) -> WasteItem:
+    r.mapping(required=("id", "name", "synonyms", "disposal"), optional=("tip",))
+    return WasteItem(
+        id=r.at("id").text(),
+        name=r.at("name").text(),
+        synonyms=r.at("synonyms").texts(),
+        disposal=r.at("disposal").choice(disposal),
+        tip=r.at("tip").text(optional=True) or None,
+    )
+
+
+def _facility(r: _Reader, municipalities: set[str]) -> Facility:
+    r.mapping(
+        required=(
+            "id",
+            "name",
+            "aliases",
+            "kind",
+            "address",
+            "municipality",
+            "hours",
+            "holiday_hours",
+        ),
+        optional=("fees", "phone"),
+    )
+    hours = r.at("hours")
+    hours.mapping(required=WEEKDAYS)
+    return Facility(
+        id=r.at("id").text(),
+        name=r.at("name").text(),
+        aliases=r.at("aliases").texts(),
+        kind=r.at("kind").choice(FACILITY_KINDS),
+        address=r.at("address").text(),
+        municipality=r.at("municipality").choice(tuple(sorted(municipalities))),
+        hours=tuple(hours.at(day).hours() for day in WEEKDAYS),
+        holiday_hours=r.at("holiday_hours").hours(),
+        fees=r.at("fees").text(optional=True) or None,
+        phone=r.at("phone").text(optional=True) or None,
+    )
+
+
+def _faq(r: _Reader) -> FaqArticle:
+    r.mapping(required=("id", "question", "keywords", "answer"))
+    keywords = r.at("keywords").texts()
+    if not keywords:
+        raise r.at("keywords").fail("needs at least one keyword")
+    return FaqArticle(r.at("id").text(), r.at("question").text(), keywords, r.at("answer").text())
+
+
+def _alert(r: _Reader, municipalities: set[str]) -> Alert:
+    r.mapping(required=("id", "title", "municipality", "starts", "ends", "message"))
+    municipality = None
+    if r.value.get("municipality") is not None:
+        municipality = r.at("municipality").choice(tuple(sorted(municipalities)))
+    ends = None if r.value.get("ends") is None else r.at("ends").day()
+    starts = r.at("starts").day()
+    if ends is not None and ends < starts:
+        raise r.at("ends").fail("ends before it starts")
+    return Alert(r.at("id").text(), r.at("title").text(), municipality, starts, ends,
+                 r.at("message").text())  # fmt: skip

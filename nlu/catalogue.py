@@ -1,0 +1,65 @@
+"""The intent and entity names of ../shared/spec/intents.md, exactly.
+
+They are the contract between training data, parse results, platform models and
+fulfillment, so they live in one place and everything else refers to these.
+"""
+
+from typing import Final
+
+RESIDENT_INTENTS: Final = (
+    "collection_day",
+    "waste_sorting",
+    "facility_info",
+    "report_problem",
+    "request_status",
+    "service_alerts",
+    "faq",
+    "set_reminder",
+    "contact_agent",
+    "emergency",
+    "out_of_scope",
+)
+CONVERSATION_INTENTS: Final = (
+    "inform",
+    "affirm",
+    "deny",
+    "greet",
+    "goodbye",
+    "help",
+    "stop",
+    "repeat",
+)
+INTENTS: Final = RESIDENT_INTENTS + CONVERSATION_INTENTS
+
+CLOSED_SETS: Final[dict[str, tuple[str, ...]]] = {
+    "municipality": (
+        "ajax",
+        "brock",
+        "clarington",
+        "oshawa",
+        "pickering",
+        "scugog",
+        "uxbridge",
+        "whitby",
+    ),
+    "waste_stream": ("garbage", "blue_box", "green_bin", "yard_waste", "bulky_items"),
+    "issue_type": (
+        "pothole",
+        "missed_collection",
+        "damaged_bin",
+        "streetlight_out",
+        "traffic_signal_problem",
+        "illegal_dumping",
+        "graffiti",
+        "water_leak",
+        "sewer_backup",
+        "fallen_tree",
+        "sidewalk_damage",
+        "snow_clearing",
+    ),
+}
+SPAN_ENTITIES: Final = ("address", "waste_item", "facility", "request_number", "date")
+ENTITIES: Final = tuple(CLOSED_SETS) + SPAN_ENTITIES
+
+FALLBACK_INTENT: Final = "out_of_scope"
+EMERGENCY_INTENT: Final = "emergency"

@@ -1,0 +1,61 @@
+"""The parse result, shaped so it serialises to Rasa's `POST /model/parse` answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    entity: str
+    value: str
+    start: int
+    end: int
+    confidence: float = 1.0
+    extractor: str = "durham311"
+
+    def to_rasa(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "value": self.value,
+            "start": self.start,
+            "end": self.end,
+            "confidence": round(self.confidence, 4),
+            "extractor": self.extractor,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class IntentScore:
+    name: str
+    confidence: float
+
+    def to_rasa(self) -> dict[str, Any]:
+        return {"name": self.name, "confidence": round(self.confidence, 4)}
+
+
+@dataclass(frozen=True, slots=True)
+class Parse:
+    text: str
+    intent: IntentScore
+    entities: tuple[Entity, ...] = ()
+    intent_ranking: tuple[IntentScore, ...] = field(default=())
+
+    def entity(self, name: str) -> Entity | None:
+        """The first entity of that type, which is the one a handler fills its slot from."""
+        return next((e for e in self.entities if e.entity == name), None)
+
+    def entity_values(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for ent in self.entities:
+            values.setdefault(ent.entity, ent.value)
+        return values
+
+    def to_rasa(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "intent": self.intent.to_rasa(),
+            "entities": [e.to_rasa() for e in self.entities],
+            "intent_ranking": [i.to_rasa() for i in self.intent_ranking],
+        }

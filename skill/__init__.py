@@ -1,0 +1,1 @@
+"""The edge: HTTP service, Alexa and Google adapters, text console, CLI."""

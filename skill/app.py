@@ -1,0 +1,175 @@
+"""The HTTP service: one `create_app(settings)` factory, resources opened in a cleanup context.
+
+Endpoints: POST /alexa, POST /google, POST /model/parse (Rasa's shape),
+POST /console/turn, GET /health. Every error leaves as JSON with a 4xx status
+and a sentence saying what was wrong; a stack trace never leaves the process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from fulfillment.errors import FulfillmentError, SessionStoreError
+from fulfillment.types import Turn
+from knowledge_base import KnowledgeBaseError
+from nlu import NLUError
+from skill.alexa import AlexaAdapter
+from skill.errors import BadRequest, Forbidden
+from skill.google import GoogleAdapter
+from skill.services import Core, open_core
+from skill.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+CORE = web.AppKey("core", Core)
+ALEXA = web.AppKey("alexa", AlexaAdapter)
+GOOGLE = web.AppKey("google", GoogleAdapter)
+MAX_BODY_BYTES = 256 * 1024
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_app(settings: Settings, *, core: Core | None = None) -> web.Application:
+    """Build the application; pass `core` to share an already opened one (tests, console)."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware()])
+    app[SETTINGS] = settings
+    app[ALEXA] = AlexaAdapter(skill_ids=settings.alexa_skill_ids,
+                              max_request_age_seconds=settings.alexa_max_request_age)  # fmt: skip
+    app[GOOGLE] = GoogleAdapter()
+    app.cleanup_ctx.append(_core_context(core))
+    app.router.add_get("/health", health)
+    app.router.add_post("/model/parse", model_parse)
+    app.router.add_post("/console/turn", console_turn)
+    app.router.add_post("/alexa", alexa)
+    app.router.add_post("/google", google)
+    return app
+
+
+def _core_context(shared: Core | None) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        core = shared or open_core(app[SETTINGS])
+        app[CORE] = core
+        yield
+        if shared is None:
+            await core.close()
+
+    return context
+
+
+def error_middleware() -> Any:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except BadRequest as exc:
+            return _error(400, str(exc))
+        except Forbidden as exc:
+            return _error(403, str(exc))
+        except web.HTTPRequestEntityTooLarge:
+            return _error(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return _error(exc.status, exc.reason)
+        except SessionStoreError as exc:
+            log.error("session store unavailable: %s", exc)
+            return _error(503, "session storage is unavailable; try again shortly")
+        except (NLUError, KnowledgeBaseError, FulfillmentError) as exc:
+            log.error("core error on %s: %s", request.path, exc)
+            return _error(503, "the service is not ready to answer; try again shortly")
+        except Exception:
+            log.exception("unexpected error on %s", request.path)
+            return _error(500, "internal error")
+
+    return middleware
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message, "status": status}, status=status)
+
+
+async def read_json(request: web.Request) -> Any:
+    body = await request.text()
+    if not body.strip():
+        raise BadRequest("request body is empty; send a JSON object")
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc}") from None
+
+
+def text_field(payload: Any, settings: Settings, name: str = "text") -> str:
+    if not isinstance(payload, dict):
+        raise BadRequest("expected a JSON object")
+    text = payload.get(name)
+    if not isinstance(text, str):
+        raise BadRequest(f"`{name}` must be a string")
+    if len(text) > settings.max_text_chars:
+        raise BadRequest(f"`{name}` is longer than {settings.max_text_chars} characters")
+    return text
+
+
+async def health(request: web.Request) -> web.Response:
+    core = request.app[CORE]
+    return web.json_response(
+        {
+            "status": "ok",
+            "engine": core.nlu.name,
+            "content_revision": core.kb.revision,
+            "sessions": "redis" if core.settings.redis_url else "memory",
+        }
+    )
+
+
+async def model_parse(request: web.Request) -> web.Response:
+    """Rasa's POST /model/parse: {"text": ...} in, Rasa's parse result out."""
+    payload = await read_json(request)
+    text = text_field(payload, request.app[SETTINGS])
+    return web.json_response((await request.app[CORE].nlu.parse(text)).to_rasa())
+
+
+async def console_turn(request: web.Request) -> web.Response:
+    payload = await read_json(request)
+    text = text_field(payload, request.app[SETTINGS])
+    session_id = payload.get("session_id")
+    if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > 200:
+        raise BadRequest("`session_id` must be a non-empty string of at most 200 characters")
+    result = await request.app[CORE].dialog.handle(
+        Turn(platform="console", session_id=session_id, text=text)
+    )
+    return web.json_response(
+        {
+            "reply": result.reply.to_dict(),
+            "nlu": result.parse.to_rasa() if result.parse else None,
+            "elapsed_ms": round(result.elapsed_ms, 2),
+        }
+    )
+
+
+async def alexa(request: web.Request) -> web.Response:
+    adapter = request.app[ALEXA]
+    body = await request.text()
+    if not body.strip():
+        raise BadRequest("request body is empty; send an Alexa request envelope")
+    turn = adapter.to_turn(body)
+    result = await request.app[CORE].dialog.handle(turn)
+    return web.json_response(adapter.to_response(result.reply))
+
+
+async def google(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    if settings.google_webhook_token is not None:
+        expected = f"Bearer {settings.google_webhook_token}"
+        if request.headers.get("Authorization") != expected:
+            raise Forbidden("missing or wrong webhook token")
+    payload = await read_json(request)
+    adapter = request.app[GOOGLE]
+    turn = adapter.to_turn(payload)
+    result = await request.app[CORE].dialog.handle(turn)
+    return web.json_response(adapter.to_response(result.reply, payload))

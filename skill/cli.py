@@ -1,0 +1,213 @@
+"""The `durham311` command: serve, console, nlu train / parse / evaluate, content check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from aiohttp import web
+
+from fulfillment.errors import FulfillmentError
+from knowledge_base import Content, KnowledgeBaseError
+from knowledge_base.store import load_document
+from nlu import NLUError
+from nlu import training_data as rasa_yaml
+from nlu.evaluate import evaluate
+from nlu.spacy_engine import train
+from skill.errors import SkillError
+from skill.services import Core, open_core, published_gazetteers
+from skill.settings import ENGINES, Settings
+
+T = TypeVar("T")
+
+DEFAULT_TRAINING_DATA = Path(__file__).resolve().parent.parent / "nlu" / "data" / "nlu.yml"
+# Written independently of the training data; evaluate's default.
+DEFAULT_TEST_DATA = DEFAULT_TRAINING_DATA.parents[2] / "tests" / "data" / "heldout_nlu.yml"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="durham311", description="Durham Region 311 voice assistant."
+    )
+    parser.add_argument(
+        "--settings", type=Path, help="a TOML settings file (DURHAM311_* variables override it)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP service (Alexa, Google, /model/parse, console API)",
+        description="Run the HTTP service with the configured content and NLU model.",
+    )
+    serve.add_argument("--host", help="address to listen on (default from settings: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default from settings: 8311)")
+
+    console = commands.add_parser(
+        "console",
+        help="talk to the assistant in a terminal",
+        description="Interactive text console; shows the reply and what NLU understood.",
+    )
+    console.add_argument(
+        "--script",
+        type=Path,
+        action="append",
+        help="play a conversation file and exit non-zero on the first mismatch (repeatable)",
+    )
+
+    nlu = commands.add_parser(
+        "nlu",
+        help="train, try and evaluate the NLU model",
+        description="Train, try and evaluate the NLU model.",
+    )
+    nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True, metavar="NLU_COMMAND")
+    nlu_train = nlu_commands.add_parser(
+        "train",
+        help="train the spaCy engine on a Rasa NLU YAML file",
+        description="Train the spaCy engine on a Rasa NLU YAML file.",
+    )
+    nlu_train.add_argument(
+        "--data", type=Path, default=DEFAULT_TRAINING_DATA, help="training data (Rasa YAML)"
+    )
+    nlu_train.add_argument("--out", type=Path, help="model directory (default from settings)")
+    nlu_parse = nlu_commands.add_parser(
+        "parse",
+        help="parse one utterance and print the result as JSON",
+        description="Parse one utterance; prints Rasa's /model/parse JSON.",
+    )
+    nlu_parse.add_argument("text")
+    nlu_parse.add_argument("--engine", choices=ENGINES, help="override the configured engine")
+    nlu_eval = nlu_commands.add_parser(
+        "evaluate",
+        help="evaluate the model on a held-out Rasa NLU YAML file",
+        description="Report accuracy, F1, per-intent and per-entity scores.",
+    )
+    nlu_eval.add_argument("file", type=Path, nargs="?", default=DEFAULT_TEST_DATA)
+    nlu_eval.add_argument("--engine", choices=ENGINES, help="override the configured engine")
+    nlu_eval.add_argument("--json", action="store_true", help="print the report as JSON")
+    nlu_eval.add_argument(
+        "--errors", action="store_true", help="also list every misclassified example"
+    )
+
+    content = commands.add_parser(
+        "content", help="check content files", description="Validate knowledge-base content files."
+    )
+    content_commands = content.add_subparsers(
+        dest="content_command", required=True, metavar="CONTENT_COMMAND"
+    )
+    check = content_commands.add_parser(
+        "check",
+        help="validate a content YAML file without importing it",
+        description="Validate a content YAML file; prints the first problem.",
+    )
+    check.add_argument("file", type=Path)
+    return parser  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.load(os.environ, args.settings)
+        # The console's screen is for the conversation; its logs only say what went wrong.
+        level = "WARNING" if args.command == "console" else settings.log_level.upper()
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return _run(args, settings)
+    except (SkillError, NLUError, KnowledgeBaseError, FulfillmentError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `durham311 nlu evaluate | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        return _serve(
+            settings.with_values({k: v for k, v in (("host", args.host), ("port", args.port)) if v})
+        )
+    if args.command == "console":
+        return asyncio.run(_console(settings, args.script))
+    if args.command == "content":
+        content = Content.from_dict(load_document(args.file))
+        print(
+            f"{args.file}: valid ({len(content.waste_items)} waste items, "
+            f"{len(content.faq)} FAQ articles, {len(content.facilities)} facilities, "
+            f"{len(content.collection_zones)} zones)"
+        )
+        return 0
+    return _nlu(args, settings)  # fmt: skip
+
+
+def _nlu(args: argparse.Namespace, settings: Settings) -> int:
+    if args.nlu_command == "train":
+        out = args.out or settings.model_dir
+        data = rasa_yaml.load(args.data)
+        report = train(data, out=out, gazetteers=published_gazetteers(settings))
+        print(
+            f"trained {report.intents} intents on {report.examples} examples "
+            f"in {report.seconds:.1f} s -> {out}"
+        )
+        return 0
+    if args.engine:
+        settings = settings.with_values({"engine": args.engine})
+    if args.nlu_command == "parse":
+        result = asyncio.run(_using_core(settings, lambda core: core.nlu.parse(args.text)))
+        print(json.dumps(result.to_rasa(), indent=2))
+        return 0
+    data = rasa_yaml.load(args.file)
+    # the engine as served, with its knowledge-base gazetteers
+    scores = asyncio.run(_using_core(settings, lambda core: evaluate(core.nlu, data)))
+    if args.json:
+        print(json.dumps(scores.to_dict(), indent=2))
+    else:
+        print(scores.to_text())
+        if args.errors:
+            print("\nmisclassified:")
+            for e in scores.errors:
+                print(f"  {e['expected']} -> {e['predicted']}: {e['text']}")
+    return 0  # fmt: skip
+
+
+async def _using_core(settings: Settings, use: Callable[[Core], Awaitable[T]]) -> T:
+    core = open_core(settings)
+    try:
+        return await use(core)
+    finally:
+        await core.close()
+
+
+def _serve(settings: Settings) -> int:
+    from skill.app import create_app
+
+    print(f"durham311 listening on http://{settings.host}:{settings.port} "
+          f"(engine {settings.engine}, content {settings.content_db})", flush=True)  # fmt: skip
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+async def _console(settings: Settings, scripts: list[Path] | None) -> int:
+    from skill.console import interactive, load_script, play
+
+    core = open_core(settings)
+    try:
+        if not scripts:
+            await interactive(core.dialog)
+            return 0
+        for path in scripts:
+            script = load_script(path, settings.zone)
+            outcome = await play(core.dialog, script)
+            if not outcome.passed:
+                print(f"FAILED {path}: {outcome.problems[0]}", file=sys.stderr)
+                return 1
+            print(f"passed {path} ({outcome.turns_run} turns)")
+        return 0
+    finally:
+        await core.close()
