@@ -90,10 +90,13 @@ class WasteSortingHandler(IntentHandler):
     intents = ("waste_sorting",)
 
     async def handle(self, ctx: Context) -> Reply:
-        phrase = ctx.slot(
-            "waste_item"
-        )  # this turn's, or the answer to our question: never remembered
-        item = ctx.kb.find_waste_item(phrase) if phrase else ctx.kb.find_waste_item(ctx.text)
+        # This turn's item, or the answer to our question: never remembered. An engine
+        # may tag a poor span ("a" for "a pizza box"), so the whole sentence is the
+        # second place to look before we tell the resident the guide lacks it.
+        phrase = ctx.slot("waste_item")
+        item = ctx.kb.find_waste_item(phrase) if phrase else None
+        if item is None:
+            item = ctx.kb.find_waste_item(ctx.text)
         if item is None and not phrase:
             return ask(
                 ctx, "waste_sorting", "waste_item", "Sure. What item do you want to get rid of?"

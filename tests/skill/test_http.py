@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -251,18 +252,22 @@ async def test_alexa_speech_is_escaped_ssml(client: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("make_body", "message"),
     [
-        ({"version": "1.0"}, "`request` object"),
-        ({"request": {"timestamp": "x"}}, "request.type"),
-        (alexa_body({"type": "LaunchRequest"}, age=timedelta(minutes=10)), "timestamp"),
-        ({**alexa_body({"type": "LaunchRequest"}), "session": None}, "sessionId"),
-        (alexa_body({"type": "Nonsense.Request"}), "not a valid Alexa request envelope"),
+        (lambda: {"version": "1.0"}, "`request` object"),
+        (lambda: {"request": {"timestamp": "x"}}, "request.type"),
+        (lambda: alexa_body({"type": "LaunchRequest"}, age=timedelta(minutes=10)), "timestamp"),
+        (lambda: {**alexa_body({"type": "LaunchRequest"}), "session": None}, "sessionId"),
+        (lambda: alexa_body({"type": "Nonsense.Request"}), "not a valid Alexa request envelope"),
     ],
     ids=["no-request", "no-type", "replayed", "no-session", "unknown-type"],
 )
-async def test_bad_alexa_requests_get_a_clear_400(client: Client, body: Any, message: str) -> None:
-    resp = await client.post("/alexa", json=body)
+async def test_bad_alexa_requests_get_a_clear_400(
+    client: Client, make_body: Callable[[], Any], message: str
+) -> None:
+    # Bodies are built when the test runs, not at collection: a slow suite would
+    # otherwise make every timestamp stale and trip replay protection instead.
+    resp = await client.post("/alexa", json=make_body())
     assert resp.status == 400
     assert message in (await resp.json())["error"]
 
