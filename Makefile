@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 $(MODEL)/meta.json: $(STAMP) nlu/data/nlu.yml
-	$(BIN)/durham311 nlu train --out $(MODEL)
+	$(BIN)/durham311 nlu train --engine spacy --out $(MODEL)
 
 model: $(MODEL)/meta.json
 

@@ -36,7 +36,7 @@ from nlu.engine import NLUEngine
 from nlu.entities import Gazetteers
 from nlu.evaluate import Report, evaluate
 from nlu.rasa_engine import RasaEngine
-from nlu.spacy_engine import SpacyEngine, train
+from nlu.spacy_engine import SpacyEngine, SpacyTrainer, train
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "nlu" / "data" / "nlu.yml"
@@ -176,8 +176,7 @@ async def bench_spacy(
     store = ContentStore(":memory:")
     store.seed()
     gazetteers = Gazetteers(**KnowledgeBase(store.published()[1]).gazetteers())
-    data = training_data.load(DATA)
-    figures.train_s = timed(lambda: train(data, out=model_dir, gazetteers=gazetteers))
+    figures.train_s = SpacyTrainer(gazetteers=gazetteers).train(DATA, out=model_dir).seconds
     engine = SpacyEngine(model_dir=model_dir, gazetteers=gazetteers)
     figures.report = await evaluate(engine, held_out)
     for text in texts[:50]:
@@ -214,11 +213,11 @@ async def bench_rasa(workdir: Path, texts: list[str], held_out: training_data.Tr
                      epochs: int | None) -> Figures:  # fmt: skip
     label = f"Rasa {rasa_server.RASA_VERSION} DIET" + (f" ({epochs} epochs)" if epochs else "")
     figures = Figures(label)
+    trained = rasa_server.RasaTrainer(epochs=epochs, log=lambda line: None).train(
+        DATA, out=workdir / "rasa-model"
+    )
+    figures.train_s, model = trained.seconds, trained.path
     rasa = rasa_server.ensure_environment(home=rasa_server.default_home(), log=lambda m: None)
-    out_dir = workdir / "rasa-model"
-    started = time.perf_counter()
-    model = rasa_server.train(rasa=rasa, data=DATA, out_dir=out_dir, epochs=epochs)
-    figures.train_s = time.perf_counter() - started
     texts_file = workdir / "texts.json"
     texts_file.write_text(json.dumps(texts))
     python = rasa.parent / "python"

@@ -1,8 +1,8 @@
 """Text in, intent and entities out. Imports nothing else of durham311."""
 
-from nlu.engine import NLUEngine
+from nlu.engine import NLUEngine, NLUTrainer
 from nlu.errors import ModelNotFoundError, NLUError, TrainingDataError
-from nlu.types import Entity, IntentScore, Parse
+from nlu.types import Entity, IntentScore, Parse, TrainedModel
 
 __all__ = [
     "Entity",
@@ -10,6 +10,8 @@ __all__ = [
     "ModelNotFoundError",
     "NLUEngine",
     "NLUError",
+    "NLUTrainer",
     "Parse",
+    "TrainedModel",
     "TrainingDataError",
 ]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,8 +34,8 @@ from nlu.errors import ModelNotFoundError, NLUError
 from nlu.intent_model import IntentModel
 from nlu.normalize import normalize
 from nlu.safety import danger_kind
-from nlu.training_data import Example, TrainingData
-from nlu.types import Entity, IntentScore, Parse
+from nlu.training_data import Example, TrainingData, load
+from nlu.types import Entity, IntentScore, Parse, TrainedModel
 
 INTENT_COMPONENT = "durham311_intent_classifier"
 EXTRACTOR = "durham311_entities"  # the EntityRuler with gazetteers, and spoken patterns
@@ -83,14 +82,6 @@ def make_intent_classifier(nlp: Language, name: str) -> IntentClassifier:
     return IntentClassifier()
 
 
-@dataclass(frozen=True, slots=True)
-class TrainReport:
-    model_dir: Path
-    examples: int
-    intents: int
-    seconds: float
-
-
 def entity_pipeline(data: TrainingData, gazetteers: Gazetteers | None = None) -> Language:
     """The pipeline up to (not including) the classifier: what finds entities."""
     nlp = spacy.blank("en")
@@ -108,7 +99,7 @@ def add_gazetteers(ruler: Any, gazetteers: Gazetteers) -> None:
     ruler.add_patterns(gazetteer_patterns(gazetteers, taken=taken))
 
 
-def train(data: TrainingData, *, out: Path, gazetteers: Gazetteers | None = None) -> TrainReport:
+def train(data: TrainingData, *, out: Path, gazetteers: Gazetteers | None = None) -> TrainedModel:
     """Build the pipeline from `data` and write it to `out` (replacing what was there).
 
     The classifier learns from the entity labels the pipeline itself finds, as it will
@@ -133,7 +124,20 @@ def train(data: TrainingData, *, out: Path, gazetteers: Gazetteers | None = None
     }
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
-    return TrainReport(out, len(examples), len(classifier.labels), time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return TrainedModel("spacy", out, len(examples), len(classifier.labels), seconds)
+
+
+class SpacyTrainer:
+    """The `NLUTrainer` of our engine; gazetteers only help find entity labels to learn from."""
+
+    name = "spacy"
+
+    def __init__(self, *, gazetteers: Gazetteers | None = None) -> None:
+        self.gazetteers = gazetteers
+
+    def train(self, data: Path, *, out: Path) -> TrainedModel:
+        return train(load(data), out=out, gazetteers=self.gazetteers)
 
 
 def _fingerprint(examples: Sequence[Example]) -> str:

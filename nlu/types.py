@@ -1,8 +1,9 @@
-"""The parse result, shaped so it serialises to Rasa's `POST /model/parse` answer."""
+"""Parse results, shaped as Rasa's `POST /model/parse` answers, and trained-model records."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -59,3 +60,14 @@ class Parse:
             "entities": [e.to_rasa() for e in self.entities],
             "intent_ranking": [i.to_rasa() for i in self.intent_ranking],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedModel:
+    """What a trainer saved: `path` is what the engine loads (a directory, or Rasa's archive)."""
+
+    engine: str
+    path: Path
+    examples: int
+    intents: int
+    seconds: float

@@ -19,8 +19,10 @@ from knowledge_base import Content, KnowledgeBaseError
 from knowledge_base.store import load_document
 from nlu import NLUError
 from nlu import training_data as rasa_yaml
+from nlu.engine import NLUTrainer
 from nlu.evaluate import evaluate
-from nlu.spacy_engine import train
+from nlu.rasa_server import RasaTrainer
+from nlu.spacy_engine import SpacyTrainer
 from skill.errors import SkillError
 from skill.services import Core, open_core, published_gazetteers
 from skill.settings import ENGINES, Settings
@@ -69,13 +71,23 @@ def build_parser() -> argparse.ArgumentParser:
     nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True, metavar="NLU_COMMAND")
     nlu_train = nlu_commands.add_parser(
         "train",
-        help="train the spaCy engine on a Rasa NLU YAML file",
-        description="Train the spaCy engine on a Rasa NLU YAML file.",
+        help="train an engine on a Rasa NLU YAML file",
+        description="Train an NLU engine on any Rasa NLU YAML file and save its model. "
+        "The Rasa engine trains DIET in its own Python 3.10 environment, installed on first use.",
     )
     nlu_train.add_argument(
         "--data", type=Path, default=DEFAULT_TRAINING_DATA, help="training data (Rasa YAML)"
     )
-    nlu_train.add_argument("--out", type=Path, help="model directory (default from settings)")
+    nlu_train.add_argument("--engine", choices=ENGINES, help="override the configured engine")
+    nlu_train.add_argument(
+        "--out",
+        type=Path,
+        help="where the model goes (default: the model directory from settings for spacy, "
+        "a `rasa` directory beside it for rasa)",
+    )
+    nlu_train.add_argument(
+        "--epochs", type=int, help="rasa only: override DIET's epochs (default: its config's)"
+    )
     nlu_parse = nlu_commands.add_parser(
         "parse",
         help="parse one utterance and print the result as JSON",
@@ -147,17 +159,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _nlu(args: argparse.Namespace, settings: Settings) -> int:
-    if args.nlu_command == "train":
-        out = args.out or settings.model_dir
-        data = rasa_yaml.load(args.data)
-        report = train(data, out=out, gazetteers=published_gazetteers(settings))
-        print(
-            f"trained {report.intents} intents on {report.examples} examples "
-            f"in {report.seconds:.1f} s -> {out}"
-        )
-        return 0
     if args.engine:
         settings = settings.with_values({"engine": args.engine})
+    if args.nlu_command == "train":
+        model = _trainer(settings, args.epochs).train(args.data, out=_model_out(settings, args.out))
+        print(
+            f"trained {model.intents} intents on {model.examples} examples "
+            f"in {model.seconds:.1f} s -> {model.path}"
+        )
+        return 0
     if args.nlu_command == "parse":
         result = asyncio.run(_using_core(settings, lambda core: core.nlu.parse(args.text)))
         print(json.dumps(result.to_rasa(), indent=2))
@@ -174,6 +184,20 @@ def _nlu(args: argparse.Namespace, settings: Settings) -> int:
             for e in scores.errors:
                 print(f"  {e['expected']} -> {e['predicted']}: {e['text']}")
     return 0  # fmt: skip
+
+
+def _trainer(settings: Settings, epochs: int | None) -> NLUTrainer:
+    if settings.engine == "rasa":
+        return RasaTrainer(epochs=epochs, log=lambda line: print(line, file=sys.stderr))
+    if epochs is not None:
+        raise SkillError("--epochs is for the rasa engine; ours has no epochs")
+    return SpacyTrainer(gazetteers=published_gazetteers(settings))
+
+
+def _model_out(settings: Settings, out: Path | None) -> Path:
+    if out is not None:
+        return out
+    return settings.model_dir.parent / "rasa" if settings.engine == "rasa" else settings.model_dir
 
 
 async def _using_core(settings: Settings, use: Callable[[Core], Awaitable[T]]) -> T:

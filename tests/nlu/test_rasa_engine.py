@@ -27,6 +27,7 @@ from skill.settings import Settings
 from tests.conftest import HELD_OUT_FILE, ROOT, TRAINING_FILE, free_port
 
 TEST_EPOCHS = 10
+DURHAM311 = str(Path(sys.executable).parent / "durham311")
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +39,13 @@ def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip(message)
     rasa = rasa_server.ensure_environment(home=rasa_server.default_home(), python=python)
     out = tmp_path_factory.mktemp("rasa-model")
-    model = rasa_server.train(rasa=rasa, data=TRAINING_FILE, out_dir=out, epochs=TEST_EPOCHS)
+    # trained through the CLI, as a municipality would train it
+    command = [DURHAM311, "nlu", "train", "--engine", "rasa", "--epochs", str(TEST_EPOCHS)]
+    command += ["--data", str(TRAINING_FILE), "--out", str(out)]
+    trained = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    assert trained.returncode == 0, trained.stderr
+    model = out / f"{rasa_server.MODEL_NAME}.tar.gz"
+    assert f"-> {model}" in trained.stdout
     with rasa_server.RasaServer(rasa=rasa, model=model, port=free_port()) as server:
         yield server.url
 
@@ -111,8 +118,7 @@ def test_evaluate_takes_the_rasa_engine(rasa_url: str, model_dir: Path, tmp_path
         "DURHAM311_MODEL_DIR": str(model_dir),
         "DURHAM311_CONTENT_DB": str(tmp_path / "c.sqlite3"),
     }
-    cli = str(Path(sys.executable).parent / "durham311")
-    command = [cli, "nlu", "evaluate", str(HELD_OUT_FILE), "--engine", "rasa", "--json"]
+    command = [DURHAM311, "nlu", "evaluate", str(HELD_OUT_FILE), "--engine", "rasa", "--json"]
     result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
