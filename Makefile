@@ -35,8 +35,10 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-# Not part of `make test`: it trains both engines (Rasa for minutes) and prints figures.
+# Not part of `make test`: it trains both engines (Rasa for half an hour here) and prints
+# figures. wrk, a C load generator, is installed where possible for the HTTP load figures.
 bench: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || sudo -n apt-get install -y -q wrk >/dev/null 2>&1 || echo "wrk not installed: HTTP load measured with a Python client"
 	$(BIN)/python -m benchmarks.engines
 
 clean:
