@@ -185,44 +185,45 @@ def spoken_entities(doc: Doc) -> Doc:
         if tok.text.isdigit() and len(tok.text) >= 4 and tok.i not in taken
     )
     labels = {ent.label_ for ent in doc.ents}
+    text = doc.text  # spaCy rebuilds it from the tokens on every access: once per doc
     if "issue_type" not in labels:
-        found.extend(_issue_types(doc, patterns))
-    found.extend(_facilities(doc, patterns))
-    found.extend(_items(doc, patterns))
-    found.extend(_char_spans(doc, patterns.dates, "date"))
+        found.extend(_issue_types(doc, text, patterns))
+    found.extend(_facilities(doc, text, patterns))
+    found.extend(_items(doc, text, patterns))
+    found.extend(_char_spans(doc, text, patterns.dates, "date"))
     doc.ents = filter_spans([*doc.ents, *found])
     return doc
 
 
-def _char_spans(doc: Doc, pattern: re.Pattern[str], label: str, group: int | str = 0,
-                span_id: str = "") -> Iterator[Span]:  # fmt: skip
-    for match in pattern.finditer(doc.text):
+def _char_spans(doc: Doc, text: str, pattern: re.Pattern[str], label: str,
+                group: int | str = 0, span_id: str = "") -> Iterator[Span]:  # fmt: skip
+    for match in pattern.finditer(text):
         start, end = match.span(group)
         span = doc.char_span(start, end, label=label, alignment_mode="expand", span_id=span_id)
         if span is not None and len(span):
             yield span
 
 
-def _issue_types(doc: Doc, patterns: SpokenPatterns) -> Iterator[Span]:
+def _issue_types(doc: Doc, text: str, patterns: SpokenPatterns) -> Iterator[Span]:
     for value, pattern in patterns.issue_types:
-        for span in _char_spans(doc, pattern, "issue_type", span_id=value):
+        for span in _char_spans(doc, text, pattern, "issue_type", span_id=value):
             yield span
             return  # one described problem is enough: the first pattern that matches names it
 
 
-def _facilities(doc: Doc, patterns: SpokenPatterns) -> Iterator[Span]:
+def _facilities(doc: Doc, text: str, patterns: SpokenPatterns) -> Iterator[Span]:
     """A facility head ("transfer station"), with the place name said just before it."""
     place_ending_at = {ent.end: ent.start for ent in doc.ents if ent.label_ == "municipality"}
-    for span in _char_spans(doc, patterns.facility, "facility"):
+    for span in _char_spans(doc, text, patterns.facility, "facility"):
         yield Span(doc, place_ending_at.get(span.start, span.start), span.end, label="facility")
 
 
 _NOT_ITEMS = frozenset("it this that there today tomorrow tonight day week pickup stuff".split())
 
 
-def _items(doc: Doc, patterns: SpokenPatterns) -> Iterator[Span]:
+def _items(doc: Doc, text: str, patterns: SpokenPatterns) -> Iterator[Span]:
     for frame in patterns.item_frames:
-        for span in _char_spans(doc, frame, "waste_item", group="item"):
+        for span in _char_spans(doc, text, frame, "waste_item", group="item"):
             words = [t.text for t in span]
             if 0 < len(words) <= 6 and not set(words) <= _NOT_ITEMS | _NOT_NAME:
                 yield span
