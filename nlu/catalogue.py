@@ -63,3 +63,11 @@ ENTITIES: Final = tuple(CLOSED_SETS) + SPAN_ENTITIES
 
 FALLBACK_INTENT: Final = "out_of_scope"
 EMERGENCY_INTENT: Final = "emergency"
+
+# Waste items and facilities come from knowledge-base gazetteers, and many are everyday
+# nouns ("stove", "eggs", "table"); the catalogue lets only these intents carry them, so
+# elsewhere such a span is noise to whoever reads the parse and is left out.
+GAZETTEER_ENTITY_INTENTS: Final[dict[str, frozenset[str]]] = {
+    "waste_item": frozenset({"waste_sorting", "inform"}),
+    "facility": frozenset({"facility_info", "inform"}),
+}

@@ -22,7 +22,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT
+from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, GAZETTEER_ENTITY_INTENTS
 from nlu.entities import (
     SPOKEN_ENTITIES,
     Gazetteers,
@@ -203,7 +203,13 @@ class SpacyEngine:
             )
             for ent in doc.ents
         )
-        return Parse(text, self._decide(ranking, norm.text), entities, tuple(ranking[:10]))
+        intent = self._decide(ranking, norm.text)
+        entities = tuple(
+            e
+            for e in entities
+            if intent.name in GAZETTEER_ENTITY_INTENTS.get(e.entity, frozenset({intent.name}))
+        )
+        return Parse(text, intent, entities, tuple(ranking[:10]))
 
     def _decide(self, ranking: list[IntentScore], normalized: str) -> IntentScore:
         top = ranking[0]

@@ -53,6 +53,23 @@ def test_intersections_are_one_address(engine: SpacyEngine) -> None:
     assert address is not None and address.value == "king street and simcoe street"
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "item"),
+    [
+        ("where does a pizza box go", "waste_sorting", "pizza box"),
+        ("the stove caught fire and it's spreading", "emergency", None),
+        ("add eggs to my grocery list", "out_of_scope", None),
+    ],
+)
+def test_waste_items_come_only_with_intents_that_carry_them(
+    engine: SpacyEngine, text: str, intent: str, item: str | None
+) -> None:
+    result = engine.parse_sync(text)
+    assert result.intent.name == intent
+    found = result.entity("waste_item")
+    assert (found.value if found else None) == item
+
+
 def test_items_added_by_content_staff_are_recognised_without_retraining(model_dir: Path) -> None:
     text = "flux capacitor disposal please"  # no sentence frame: only a gazetteer can find it
     assert SpacyEngine(model_dir=model_dir).parse_sync(text).entity("waste_item") is None
