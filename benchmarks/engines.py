@@ -154,7 +154,7 @@ def wrk_script(texts: list[str], into: Path) -> Path:
     return into
 
 
-def wrk_load(url: str, script: Path, clients: int) -> tuple[float, list[float]]:
+def wrk_load(url: str, script: Path, clients: int) -> tuple[float, tuple[float, float]]:
     """Parses per second and the (p50, p99) latency in ms, from wrk's own report.
 
     wrk is a C load generator: with a Python client the client's own cost caps what a
@@ -171,7 +171,7 @@ def wrk_load(url: str, script: Path, clients: int) -> tuple[float, list[float]]:
             number = parts[1].rstrip("usm")
             unit = parts[1][len(number) :]
             percentiles[parts[0]] = float(number) * _WRK_UNITS[unit]
-    return rps, [percentiles["50%"], percentiles["99%"]]
+    return rps, (percentiles["50%"], percentiles["99%"])
 
 
 async def measure_server(
@@ -183,7 +183,7 @@ async def measure_server(
         for clients in (1, 8):
             figures.rps[clients], latency = wrk_load(url, script, clients)
             if clients == 1:
-                figures.http_p50_p99, figures.load_client = (latency[0], latency[1]), "wrk"
+                figures.http_p50_p99, figures.load_client = latency, "wrk"
     else:
         latencies = await http_latencies(url, texts)
         figures.http_p50_p99 = (percentile(latencies, 50), percentile(latencies, 99))

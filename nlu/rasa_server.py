@@ -395,6 +395,8 @@ class RasaTrainer:
         config: Path = CONFIG,
         log: Callable[[str], None] = print,
     ) -> None:
+        if epochs is not None and epochs < 1:  # refused now, not after an install
+            raise RasaUnavailableError(f"epochs must be at least 1, not {epochs}")
         self.home = home if home is not None else default_home()
         self.epochs, self.config, self.log = epochs, config, log
 

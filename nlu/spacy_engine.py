@@ -204,10 +204,9 @@ class SpacyEngine:
             for ent in doc.ents
         )
         intent = self._decide(ranking, norm.text)
+        carriers = GAZETTEER_ENTITY_INTENTS
         entities = tuple(
-            e
-            for e in entities
-            if intent.name in GAZETTEER_ENTITY_INTENTS.get(e.entity, frozenset({intent.name}))
+            e for e in entities if e.entity not in carriers or intent.name in carriers[e.entity]
         )
         return Parse(text, intent, entities, tuple(ranking[:10]))
 

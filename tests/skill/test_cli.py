@@ -74,6 +74,7 @@ def test_nlu_train_writes_a_model(env: dict[str, str], tmp_path: Path) -> None:
         # refused before Rasa's environment is touched: no install, no minutes of waiting
         (["nlu", "train", "--engine", "rasa", "--data", "/nonexistent.yml"], "cannot read"),
         (["nlu", "train", "--epochs", "3", "--out", "/tmp/x"], "--epochs is for the rasa engine"),
+        (["nlu", "train", "--engine", "rasa", "--epochs", "0"], "epochs must be at least 1"),
         (["nlu", "evaluate", "/nonexistent.yml"], "cannot read"),
         (["content", "check", "/nonexistent.yaml"], "cannot read"),
     ],
