@@ -104,7 +104,7 @@ class IntentModel:
         return probs
 
     @classmethod
-    def fit(cls, texts: Sequence[str], labels: Sequence[str], *, c: float = 20.0) -> IntentModel:
+    def fit(cls, texts: Sequence[str], labels: Sequence[str], *, c: float = 100.0) -> IntentModel:
         # scikit-learn is needed to train, never to serve
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression

@@ -23,7 +23,7 @@ def reference(texts: list[str], labels: list[str]) -> Pipeline:
     return Pipeline(
         [
             ("f", FeatureUnion([("w", words), ("c", chars)])),
-            ("c", LogisticRegression(C=20.0, max_iter=5000)),
+            ("c", LogisticRegression(C=100.0, max_iter=5000)),
         ]
     ).fit(texts, labels)
 
