@@ -65,9 +65,11 @@ FALLBACK_INTENT: Final = "out_of_scope"
 EMERGENCY_INTENT: Final = "emergency"
 
 # Waste items and facilities come from knowledge-base gazetteers, and many are everyday
-# nouns ("stove", "eggs", "table"); the catalogue lets only these intents carry them, so
-# elsewhere such a span is noise to whoever reads the parse and is left out.
-GAZETTEER_ENTITY_INTENTS: Final[dict[str, frozenset[str]]] = {
+# nouns ("stove", "eggs", "table"); day words ("today", "tonight") are in every kind of
+# question. The catalogue lets only these intents carry them, so elsewhere such a span is
+# noise to whoever reads the parse and is left out. The classifier still sees them.
+ENTITY_CARRIERS: Final[dict[str, frozenset[str]]] = {
     "waste_item": frozenset({"waste_sorting", "inform"}),
     "facility": frozenset({"facility_info", "inform"}),
+    "date": frozenset({"collection_day", "facility_info", "inform"}),
 }

@@ -22,7 +22,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, GAZETTEER_ENTITY_INTENTS
+from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, ENTITY_CARRIERS
 from nlu.entities import (
     SPOKEN_ENTITIES,
     Gazetteers,
@@ -204,7 +204,7 @@ class SpacyEngine:
             for ent in doc.ents
         )
         intent = self._decide(ranking, norm.text)
-        carriers = GAZETTEER_ENTITY_INTENTS
+        carriers = ENTITY_CARRIERS
         entities = tuple(
             e for e in entities if e.entity not in carriers or intent.name in carriers[e.entity]
         )

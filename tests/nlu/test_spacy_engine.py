@@ -70,6 +70,23 @@ def test_waste_items_come_only_with_intents_that_carry_them(
     assert (found.value if found else None) == item
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "day"),
+    [
+        ("is the oshawa depot open tomorrow", "facility_info", "tomorrow"),
+        ("is my garbage day moved because of boxing day", "collection_day", "boxing day"),
+        ("when does home depot close today", "out_of_scope", None),
+    ],
+)
+def test_dates_come_only_with_intents_that_carry_them(
+    engine: SpacyEngine, text: str, intent: str, day: str | None
+) -> None:
+    result = engine.parse_sync(text)
+    assert result.intent.name == intent
+    found = result.entity("date")
+    assert (found.value if found else None) == day
+
+
 def test_items_added_by_content_staff_are_recognised_without_retraining(model_dir: Path) -> None:
     text = "flux capacitor disposal please"  # no sentence frame: only a gazetteer can find it
     assert SpacyEngine(model_dir=model_dir).parse_sync(text).entity("waste_item") is None
