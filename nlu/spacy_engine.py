@@ -22,7 +22,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, ENTITY_CARRIERS
+from nlu.catalogue import EMERGENCY_INTENT, ENTITY_CARRIERS, FALLBACK_INTENT
 from nlu.entities import (
     SPOKEN_ENTITIES,
     Gazetteers,
