@@ -196,7 +196,7 @@ class DialogManager:
             if intent != "deny":
                 state.clear_pending()
             return
-        entity = ctx.parse.entity(slot)
+        entity = ctx.parse.answer_to(slot)
         if entity is None and intent not in ("inform", state.pending_intent, FALLBACK_INTENT):
             if intent != "deny":
                 state.clear_pending()

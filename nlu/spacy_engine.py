@@ -204,11 +204,11 @@ class SpacyEngine:
             for ent in doc.ents
         )
         intent = self._decide(ranking, norm.text)
-        carriers = ENTITY_CARRIERS
-        entities = tuple(
-            e for e in entities if e.entity not in carriers or intent.name in carriers[e.entity]
-        )
-        return Parse(text, intent, entities, tuple(ranking[:10]))
+        carried, aside = [], []
+        for e in entities:
+            carriers = ENTITY_CARRIERS.get(e.entity)
+            (carried if carriers is None or intent.name in carriers else aside).append(e)
+        return Parse(text, intent, tuple(carried), tuple(ranking[:10]), tuple(aside))
 
     def _decide(self, ranking: list[IntentScore], normalized: str) -> IntentScore:
         top = ranking[0]

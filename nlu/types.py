@@ -42,10 +42,18 @@ class Parse:
     intent: IntentScore
     entities: tuple[Entity, ...] = ()
     intent_ranking: tuple[IntentScore, ...] = field(default=())
+    # Spans found that the decided intent does not carry (`nlu.catalogue.ENTITY_CARRIERS`):
+    # noise in an answer, but still the answer if we had just asked for that entity.
+    set_aside: tuple[Entity, ...] = ()
 
     def entity(self, name: str) -> Entity | None:
         """The first entity of that type, which is the one a handler fills its slot from."""
         return next((e for e in self.entities if e.entity == name), None)
+
+    def answer_to(self, name: str) -> Entity | None:
+        """The entity that answers a question about `name`, even one set aside."""
+        found = self.entity(name)
+        return found or next((e for e in self.set_aside if e.entity == name), None)
 
     def entity_values(self) -> dict[str, str]:
         values: dict[str, str] = {}

@@ -1,4 +1,4 @@
-"""Handlers stay useful when an engine tags a poor span, as a lightly trained DIET does."""
+"""Handlers stay useful when an engine tags a poor span or files a wanted one elsewhere."""
 
 from __future__ import annotations
 
@@ -42,3 +42,51 @@ async def test_a_poor_item_span_falls_back_to_the_whole_sentence(
     )
     assert "pizza boxes" in result.reply.speech
     assert "don't have a " not in result.reply.speech
+
+
+class ScriptedEngine:
+    """Answers each sentence with a fixed parse, as the spaCy engine can in the worst case."""
+
+    name = "scripted"
+
+    def __init__(self, parses: dict[str, Parse]) -> None:
+        self.parses = parses
+
+    async def parse(self, text: str) -> Parse:
+        return self.parses[text]
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_an_answer_heard_as_another_intent_still_answers_our_question(
+    sample_kb: KnowledgeBase,
+) -> None:
+    """A waste item set aside because the intent cannot carry it still fills the asked slot."""
+    paint = Entity("waste_item", "empty paint cans", 14, 30)
+    dialog = DialogManager(
+        nlu=ScriptedEngine(
+            {
+                "how do i get rid of something": Parse(
+                    "how do i get rid of something", IntentScore("waste_sorting", 0.9)
+                ),
+                "the depot has empty paint cans": Parse(
+                    "the depot has empty paint cans",
+                    IntentScore("facility_info", 0.6),
+                    set_aside=(paint,),
+                ),
+            }
+        ),
+        knowledge=lambda: sample_kb,
+        sessions=InMemorySessionStore(),
+        handlers=default_handlers(),
+        clock=lambda: MONDAY_MORNING,
+    )
+    first = await dialog.handle(
+        Turn(platform="test", session_id="s", text="how do i get rid of something")
+    )
+    assert "What item" in first.reply.speech
+    second = await dialog.handle(
+        Turn(platform="test", session_id="s", text="the depot has empty paint cans")
+    )
+    assert "paint can" in second.reply.speech.lower()

@@ -68,6 +68,8 @@ def test_waste_items_come_only_with_intents_that_carry_them(
     assert result.intent.name == intent
     found = result.entity("waste_item")
     assert (found.value if found else None) == item
+    if item is None:  # set aside, should it be the answer to "what item?"
+        assert result.answer_to("waste_item") is not None
 
 
 @pytest.mark.parametrize(
