@@ -204,7 +204,8 @@ class SpacyEngine:
             for ent in doc.ents
         )
         intent = self._decide(ranking, norm.text)
-        carried, aside = [], []
+        carried: list[Entity] = []
+        aside: list[Entity] = []
         for e in entities:
             carriers = ENTITY_CARRIERS.get(e.entity)
             (carried if carriers is None or intent.name in carriers else aside).append(e)
