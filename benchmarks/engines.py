@@ -271,11 +271,10 @@ async def bench_rasa(workdir: Path, texts: list[str], held_out: training_data.Tr
                      epochs: int | None) -> Figures:  # fmt: skip
     label = f"Rasa {rasa_server.RASA_VERSION} DIET" + (f" ({epochs} epochs)" if epochs else "")
     figures = Figures(label)
-    trained = rasa_server.RasaTrainer(epochs=epochs, log=lambda line: None).train(
-        DATA, out=workdir / "rasa-model"
-    )
+    trainer = rasa_server.RasaTrainer(epochs=epochs, log=lambda line: None)
+    trained = trainer.train(DATA, out=workdir / "rasa-model")
     figures.train_s, model = trained.seconds, trained.path
-    rasa = rasa_server.ensure_environment(home=rasa_server.default_home(), log=lambda m: None)
+    rasa = trainer.environment()
     texts_file = workdir / "texts.json"
     texts_file.write_text(json.dumps(texts))
     python = rasa.parent / "python"

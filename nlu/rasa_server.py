@@ -399,10 +399,17 @@ class RasaTrainer:
             raise RasaUnavailableError(f"epochs must be at least 1, not {epochs}")
         self.home = home if home is not None else default_home()
         self.epochs, self.config, self.log = epochs, config, log
+        self._rasa: Path | None = None
+
+    def environment(self) -> Path:
+        """The `rasa` executable this trainer trains with (and a server can run), installed once."""
+        if self._rasa is None:
+            self._rasa = ensure_environment(home=self.home, log=self.log)
+        return self._rasa
 
     def train(self, data: Path, *, out: Path) -> TrainedModel:
         examples = training_data.load(data)
-        rasa = ensure_environment(home=self.home, log=self.log)
+        rasa = self.environment()
         started = time.perf_counter()
         model = train(rasa=rasa, data=data, out_dir=out, epochs=self.epochs, config=self.config)
         seconds = time.perf_counter() - started
