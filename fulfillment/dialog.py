@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 
@@ -55,14 +55,14 @@ class Context:
     intent: str
     answer: str | None = None  # the resident's answer to our pending question, if this is one
     answer_slot: str | None = None  # which slot that answer fills
+    text: str = field(init=False)  # the normalised words, which several handlers read
+
+    def __post_init__(self) -> None:
+        self.text = normalize(self.parse.text).text
 
     @property
     def today(self) -> date:
         return self.now.date()
-
-    @property
-    def text(self) -> str:
-        return normalize(self.parse.text).text
 
     def slot(self, name: str) -> str | None:
         """This turn's entity, or the value heard earlier in the session."""
