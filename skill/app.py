@@ -19,6 +19,7 @@ from fulfillment.types import Turn
 from knowledge_base import KnowledgeBaseError
 from nlu import NLUError
 from skill.alexa import AlexaAdapter
+from skill.alexa_signature import SignatureVerifier
 from skill.errors import BadRequest, Forbidden
 from skill.google import GoogleAdapter
 from skill.services import Core, open_core
@@ -29,18 +30,26 @@ log = logging.getLogger(__name__)
 SETTINGS = web.AppKey("settings", Settings)
 CORE = web.AppKey("core", Core)
 ALEXA = web.AppKey("alexa", AlexaAdapter)
+ALEXA_SIGNATURE = web.AppKey("alexa_signature", SignatureVerifier)
 GOOGLE = web.AppKey("google", GoogleAdapter)
 MAX_BODY_BYTES = 256 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def create_app(settings: Settings, *, core: Core | None = None) -> web.Application:
-    """Build the application; pass `core` to share an already opened one (tests, console)."""
+def create_app(
+    settings: Settings, *, core: Core | None = None, alexa_verifier: SignatureVerifier | None = None
+) -> web.Application:
+    """Build the application; pass `core` to share an already opened one (tests, console).
+
+    `alexa_verifier` replaces the one trusting the public roots (tests sign with their own).
+    """
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware()])
     app[SETTINGS] = settings
     app[ALEXA] = AlexaAdapter(skill_ids=settings.alexa_skill_ids,
                               max_request_age_seconds=settings.alexa_max_request_age)  # fmt: skip
+    if settings.alexa_verify_signature:
+        app[ALEXA_SIGNATURE] = alexa_verifier or SignatureVerifier()
     app[GOOGLE] = GoogleAdapter()
     app.cleanup_ctx.append(_core_context(core))
     app.router.add_get("/health", health)
@@ -154,9 +163,16 @@ async def console_turn(request: web.Request) -> web.Response:
 
 async def alexa(request: web.Request) -> web.Response:
     adapter = request.app[ALEXA]
-    body = await request.text()
-    if not body.strip():
+    raw = await request.read()
+    if not raw.strip():
         raise BadRequest("request body is empty; send an Alexa request envelope")
+    verifier = request.app.get(ALEXA_SIGNATURE)
+    if verifier is not None:
+        await verifier.verify(request.headers, raw)
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("request body is not UTF-8 text") from None
     turn = adapter.to_turn(body)
     result = await request.app[CORE].dialog.handle(turn)
     return web.json_response(adapter.to_response(result.reply))

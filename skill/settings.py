@@ -34,6 +34,8 @@ class Settings:
     timezone: str = "America/Toronto"
     alexa_skill_ids: tuple[str, ...] = ()
     alexa_max_request_age: int = 150
+    # Amazon requires it of a skill's web service; off only to post test envelopes by hand.
+    alexa_verify_signature: bool = True
     google_webhook_token: str | None = field(default=None, repr=False)
     max_text_chars: int = 1000
     log_level: str = "INFO"

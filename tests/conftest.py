@@ -64,7 +64,10 @@ def engine(model_dir: Path, sample_kb: KnowledgeBase) -> SpacyEngine:
 
 @pytest.fixture
 def settings(model_dir: Path, tmp_path: Path) -> Settings:
-    return Settings(model_dir=model_dir, content_db=tmp_path / "content.sqlite3")
+    # Envelopes in tests are unsigned; tests/skill/test_alexa_signature.py signs its own.
+    return Settings(
+        model_dir=model_dir, content_db=tmp_path / "content.sqlite3", alexa_verify_signature=False
+    )
 
 
 @pytest.fixture
