@@ -28,6 +28,7 @@ from skill.services import Core, open_core, published_gazetteers
 from skill.settings import ENGINES, Settings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 DEFAULT_TRAINING_DATA = Path(__file__).resolve().parent.parent / "nlu" / "data" / "nlu.yml"
 # Written independently of the training data; evaluate's default.
@@ -213,6 +214,10 @@ def _serve(settings: Settings) -> int:
 
     print(f"durham311 listening on http://{settings.host}:{settings.port} "
           f"(engine {settings.engine}, content {settings.content_db})", flush=True)  # fmt: skip
+    if not settings.alexa_skill_ids:
+        log.warning("DURHAM311_ALEXA_SKILL_IDS is unset: /alexa answers any skill's requests")
+    if not settings.alexa_verify_signature:
+        log.warning("Alexa signatures are not checked: never run this way in production")
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
     return 0
 
