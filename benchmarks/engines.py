@@ -5,8 +5,10 @@
 
 Printed side by side: training time, held-out accuracy (and the two recalls that
 matter most), parse latency p50/p99 in process and over HTTP, parses per second
-with 1 and with 8 concurrent HTTP clients, and the serving process's resident
-memory. Then the scale check: a synthetic 15,000-example, 150-intent file.
+with 1 and with 8 concurrent HTTP clients, and resident memory twice: of a process
+that only loads the model and parses (the NLU engine alone), and of the HTTP server
+(for us the whole service: dialog, content, Alexa and Google adapters). Then the scale
+check: a synthetic 15,000-example, 150-intent file.
 HTTP latency and load come from wrk (a C load generator, `apt-get install wrk`) when it
 is on PATH, so the client's own cost does not cap a fast server; without it, from an
 aiohttp client, and the table says which.
@@ -59,6 +61,7 @@ class Figures:
     http_p50_p99: tuple[float, float] = (float("nan"), float("nan"))
     rps: dict[int, float] = field(default_factory=dict)
     rss_mb: float = float("nan")
+    model_rss_mb: float = float("nan")  # a process that only loads the model and parses
     load_client: str = "aiohttp (Python)"
 
 
@@ -244,12 +247,28 @@ async def bench_spacy(
             started = time.perf_counter()
             engine.parse_sync(text)
             figures.in_process_ms.append((time.perf_counter() - started) * 1000)
+    texts_file = workdir / "texts.json"
+    texts_file.write_text(json.dumps(texts))
+    command = [sys.executable, "-c", OURS_IN_PROCESS, str(model_dir), str(texts_file)]
+    run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    figures.model_rss_mb = reported_rss_mb(run.stdout)
     with our_server(model_dir, workdir) as (url, pid):
         await measure_server(figures, url, pid, texts, workdir)
     return figures
 
 
-RASA_IN_PROCESS = """
+def reported_rss_mb(stdout: str) -> float:
+    line = next((x for x in stdout.splitlines() if x.startswith("RSS_KB ")), None)
+    return int(line.split()[1]) / 1024 if line else float("nan")
+
+
+_PRINT_RSS = """
+status = open("/proc/self/status").read().splitlines()
+print("RSS_KB " + next(x.split()[1] for x in status if x.startswith("VmRSS")))
+"""
+
+RASA_IN_PROCESS = (
+    """
 import asyncio, json, sys, time
 from rasa.core.agent import Agent
 async def main():
@@ -265,6 +284,26 @@ async def main():
     print("LATENCIES " + json.dumps(out))
 asyncio.run(main())
 """
+    + _PRINT_RSS
+)
+
+OURS_IN_PROCESS = (
+    """
+import json, sys
+from pathlib import Path
+from knowledge_base import ContentStore, KnowledgeBase
+from nlu.entities import Gazetteers
+from nlu.spacy_engine import SpacyEngine
+store = ContentStore(":memory:")
+store.seed()
+gazetteers = Gazetteers(**KnowledgeBase(store.published()[1]).gazetteers())
+store.close()
+engine = SpacyEngine(model_dir=Path(sys.argv[1]), gazetteers=gazetteers)
+for text in json.loads(Path(sys.argv[2]).read_text()):
+    engine.parse_sync(text)
+"""
+    + _PRINT_RSS
+)
 
 
 async def bench_rasa(workdir: Path, texts: list[str], held_out: training_data.TrainingData,
@@ -283,6 +322,7 @@ async def bench_rasa(workdir: Path, texts: list[str], held_out: training_data.Tr
     run = subprocess.run(command, capture_output=True, text=True, env=env)
     line = next((x for x in run.stdout.splitlines() if x.startswith("LATENCIES ")), None)
     figures.in_process_ms = json.loads(line.split(" ", 1)[1]) if line else []
+    figures.model_rss_mb = reported_rss_mb(run.stdout)
     with rasa_server.RasaServer(rasa=rasa, model=model, port=free_port()) as server:
         engine: NLUEngine = RasaEngine(url=server.url, safety=False, timeout_seconds=30)
         figures.report = await evaluate(engine, held_out)
@@ -344,7 +384,9 @@ def table(results: list[Figures]) -> str:
                 [f"{f.rps.get(clients, float('nan')):.0f}" for f in results],
             )
         )
-    lines.append(row("server resident memory", [f"{f.rss_mb:.0f} MB" for f in results]))
+    lines.append(row("model loaded, memory (own process)",
+                     [f"{f.model_rss_mb:.0f} MB" for f in results]))  # fmt: skip
+    lines.append(row("HTTP server resident memory", [f"{f.rss_mb:.0f} MB" for f in results]))
     lines.append(row("HTTP load client", [f.load_client for f in results]))
     return "\n".join(lines)
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from fulfillment.dialog import DialogManager
 from fulfillment.handlers import default_handlers
-from fulfillment.sessions import InMemorySessionStore, RedisSessionStore, SessionStore
+from fulfillment.sessions import InMemorySessionStore, SessionStore
 from knowledge_base import ContentStore, KnowledgeBase
 from nlu import NLUEngine
 from nlu.entities import Gazetteers
@@ -77,5 +77,7 @@ def published_gazetteers(settings: Settings) -> Gazetteers:
 
 def build_sessions(settings: Settings) -> SessionStore:
     if settings.redis_url:
+        from fulfillment.redis_sessions import RedisSessionStore
+
         return RedisSessionStore(url=settings.redis_url, ttl_seconds=settings.session_ttl)
     return InMemorySessionStore(ttl_seconds=settings.session_ttl)

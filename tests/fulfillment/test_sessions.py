@@ -3,7 +3,8 @@ import asyncio
 import pytest
 
 from fulfillment.errors import SessionStoreError
-from fulfillment.sessions import DialogState, InMemorySessionStore, RedisSessionStore
+from fulfillment.redis_sessions import RedisSessionStore
+from fulfillment.sessions import DialogState, InMemorySessionStore
 from fulfillment.types import Turn, TurnKind
 from skill.services import Core
 
