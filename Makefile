@@ -39,7 +39,7 @@ test: lint
 # figures. wrk, a C load generator, is installed where possible for the HTTP load figures.
 bench: $(STAMP)
 	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || sudo -n apt-get install -y -q wrk >/dev/null 2>&1 || echo "wrk not installed: HTTP load measured with a Python client"
-	$(BIN)/python -m benchmarks.engines
+	$(BIN)/python -m benchmarks.engines $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

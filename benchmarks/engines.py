@@ -413,6 +413,37 @@ async def run(args: argparse.Namespace) -> None:
             )
         if not args.skip_scale:
             print(scale_check(workdir))
+        if args.rasa_seeds and not args.skip_rasa:
+            print(await rasa_seed_spread(workdir, held_out, args.rasa_seeds, args.rasa_epochs))
+
+
+async def rasa_seed_spread(workdir: Path, held_out: training_data.TrainingData,
+                           seeds: list[int], epochs: int | None) -> str:  # fmt: skip
+    """DIET's held-out accuracy with other random seeds: how much one training's luck counts.
+
+    Run after everything timed, so these trainings disturb no measurement.
+    """
+    results = []
+    for seed in seeds:
+        trainer = rasa_server.RasaTrainer(epochs=epochs, seed=seed, log=lambda line: None)
+        model = trainer.train(DATA, out=workdir / f"rasa-seed-{seed}").path
+        with rasa_server.RasaServer(
+            rasa=trainer.environment(), model=model, port=free_port()
+        ) as server:
+            engine = RasaEngine(url=server.url, safety=False, timeout_seconds=30)
+            report = await evaluate(engine, held_out)
+            await engine.close()
+        results.append((seed, report.accuracy))
+    cells = ", ".join(f"seed {seed}: {acc:.1%}" for seed, acc in results)
+    mean = sum(acc for _, acc in results) / len(results)
+    return f"Rasa DIET held-out accuracy with other seeds: {cells} (mean {mean:.1%})"
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds are whole numbers, not {text!r}") from None
 
 
 def main() -> None:
@@ -421,6 +452,10 @@ def main() -> None:
         "--rasa-epochs", type=int, default=None, help="DIET epochs (default: the config's 100)"
     )
     parser.add_argument("--skip-rasa", action="store_true", help="measure our engine only")
+    parser.add_argument(
+        "--rasa-seeds", type=_seeds, default=[], metavar="N,N,...",
+        help="also train DIET with these random seeds and report each one's held-out accuracy",
+    )  # fmt: skip
     parser.add_argument(
         "--skip-scale", action="store_true", help="skip the 15,000-example scale check"
     )

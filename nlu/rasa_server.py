@@ -305,7 +305,8 @@ def ensure_environment(
 # --- training ---------------------------------------------------------------------------
 
 
-def _config_with_epochs(config: Path, epochs: int, into: Path) -> Path:
+def _config_with(config: Path, into: Path, *, epochs: int | None, seed: int | None) -> Path:
+    """A copy of `config` whose DIETClassifier has these epochs and this random seed."""
     try:
         loaded: Any = yaml.safe_load(config.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -317,20 +318,30 @@ def _config_with_epochs(config: Path, epochs: int, into: Path) -> Path:
         if isinstance(step, dict) and step.get("name") == "DIETClassifier"
     ]
     if not diet:
-        raise RasaUnavailableError(f"{config} has no DIETClassifier whose epochs could be set")
+        raise RasaUnavailableError(f"{config} has no DIETClassifier whose settings could be set")
     for step in diet:
-        step["epochs"] = epochs
+        if epochs is not None:
+            step["epochs"] = epochs
+        if seed is not None:
+            step["random_seed"] = seed
     copy = into / "config.yml"
     copy.write_text(yaml.safe_dump(loaded, sort_keys=False), encoding="utf-8")
     return copy
 
 
 def train(
-    *, rasa: Path, data: Path, out_dir: Path, epochs: int | None = None, config: Path = CONFIG
+    *,
+    rasa: Path,
+    data: Path,
+    out_dir: Path,
+    epochs: int | None = None,
+    seed: int | None = None,
+    config: Path = CONFIG,
 ) -> Path:
     """Train an NLU-only Rasa model on `data`; returns `out_dir/durham311.tar.gz`.
 
-    `epochs` overrides DIETClassifier's (for short CI runs). Rasa writes a `.rasa/cache`
+    `epochs` overrides DIETClassifier's (for short CI runs), `seed` its random seed (to
+    see how much a training's luck moves the result). Rasa writes a `.rasa/cache`
     into its working directory, so it runs in a temporary one and our checkout stays clean.
     """
     if epochs is not None and epochs < 1:
@@ -347,8 +358,8 @@ def train(
     log_file = out_dir / f"{MODEL_NAME}.train.log"
     with tempfile.TemporaryDirectory(prefix="durham311-rasa-train-") as work:
         cfg = config.resolve()
-        if epochs is not None:
-            cfg = _config_with_epochs(cfg, epochs, Path(work))
+        if epochs is not None or seed is not None:
+            cfg = _config_with(cfg, Path(work), epochs=epochs, seed=seed)
         model.unlink(missing_ok=True)  # so a stale model never passes for a new one
         log_file.write_text("", encoding="utf-8")
         _run_logged(
@@ -392,13 +403,14 @@ class RasaTrainer:
         *,
         home: Path | None = None,
         epochs: int | None = None,
+        seed: int | None = None,
         config: Path = CONFIG,
         log: Callable[[str], None] = print,
     ) -> None:
         if epochs is not None and epochs < 1:  # refused now, not after an install
             raise RasaUnavailableError(f"epochs must be at least 1, not {epochs}")
         self.home = home if home is not None else default_home()
-        self.epochs, self.config, self.log = epochs, config, log
+        self.epochs, self.seed, self.config, self.log = epochs, seed, config, log
         self._rasa: Path | None = None
 
     def environment(self) -> Path:
@@ -411,7 +423,8 @@ class RasaTrainer:
         examples = training_data.load(data)
         rasa = self.environment()
         started = time.perf_counter()
-        model = train(rasa=rasa, data=data, out_dir=out, epochs=self.epochs, config=self.config)
+        model = train(rasa=rasa, data=data, out_dir=out, epochs=self.epochs, seed=self.seed,
+                      config=self.config)  # fmt: skip
         seconds = time.perf_counter() - started
         return TrainedModel("rasa", model, len(examples.examples), len(examples.intents), seconds)
 
