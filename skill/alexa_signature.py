@@ -7,21 +7,26 @@ chain found there must be in date, name `echo-api.amazon.com`, and lead to a tru
 root; the `Signature-256` header must then be an RSA SHA-256 signature of the exact
 body bytes by that certificate's key. The timestamp check lives in `skill.alexa`.
 
-Chains are fetched once per URL and kept; each use still checks them against the clock.
+Chains are fetched once per URL and kept once valid; each use still checks the clock.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
-import posixpath
+import re
+import ssl
+import time
+import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import TypeVar
 
 import aiohttp
 import certifi
+import yarl
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -37,9 +42,12 @@ SIGNING_NAME = "echo-api.amazon.com"
 CERT_HOST = "s3.amazonaws.com"
 CERT_PATH_PREFIX = "/echo.api/"
 MAX_CHAIN_BYTES = 64 * 1024
-MAX_CACHED_CHAINS = 32  # Amazon rotates its signing certificate rarely
+MAX_CACHED = 32  # chains (Amazon rotates its signing certificate rarely) and failed URLs
+FAILURE_SECONDS = 60.0  # a URL that failed is not fetched again for this long
+_PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 
 Fetch = Callable[[str], Awaitable[bytes]]
+_T = TypeVar("_T")
 
 
 class SignatureError(BadRequest):
@@ -47,45 +55,75 @@ class SignatureError(BadRequest):
 
 
 async def fetch_chain(url: str) -> bytes:
-    """Download a certificate chain, refusing anything slow or oversized."""
+    """Download a certificate chain whole, refusing redirects, slowness and oversize."""
     timeout = aiohttp.ClientTimeout(total=5)
+    tls = ssl.create_default_context(cafile=certifi.where())
+    body = bytearray()
     try:
-        async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as resp:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as http,
+            http.get(yarl.URL(url, encoded=True), allow_redirects=False, ssl=tls) as resp,
+        ):
             if resp.status != 200:
                 raise SignatureError(f"certificate chain URL answered HTTP {resp.status}")
-            body = await resp.content.read(MAX_CHAIN_BYTES + 1)
+            if (resp.content_length or 0) > MAX_CHAIN_BYTES:
+                raise SignatureError("certificate chain is too large")
+            async for chunk in resp.content.iter_chunked(16 * 1024):
+                body += chunk
+                if len(body) > MAX_CHAIN_BYTES:
+                    raise SignatureError("certificate chain is too large")
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise SignatureError(f"cannot download the certificate chain: {exc}") from None
-    if len(body) > MAX_CHAIN_BYTES:
-        raise SignatureError("certificate chain is too large")
-    return body
+    return bytes(body)
 
 
 def trusted_roots() -> list[x509.Certificate]:
-    """The Mozilla root store as shipped by certifi: the roots Amazon's chain leads to."""
-    return x509.load_pem_x509_certificates(Path(certifi.where()).read_bytes())
+    """The Mozilla root store as shipped by certifi: the roots Amazon's chain leads to.
+
+    Read one certificate at a time: a few old roots break today's rules (serial 0), and
+    cryptography warns now and will refuse them later; losing those must not lose all.
+    """
+    roots = []
+    for block in _PEM_BLOCK.findall(Path(certifi.where()).read_bytes()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                roots.append(x509.load_pem_x509_certificate(block))
+            except ValueError:
+                continue
+    return roots
 
 
-def check_cert_url(url: str) -> None:
-    """Amazon's URL rules: https, host s3.amazonaws.com, port 443, path under /echo.api/."""
+def chain_url(url: str) -> str:
+    """Amazon's URL rules (https, host s3.amazonaws.com, port 443, path under /echo.api/),
+    checked on the URL as the HTTP client will fetch it: percent-decoded, dot segments
+    resolved. Returns that URL without query, fragment or credentials, to fetch and key by.
+    """
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+        parsed = yarl.URL(url)
+        port = parsed.explicit_port
+    except (ValueError, TypeError):
         raise SignatureError("signature certificate URL is malformed") from None
-    path = posixpath.normpath(parts.path) if parts.path else ""
+    path = parsed.raw_path
     if (
-        parts.scheme.lower() != "https"
-        or (parts.hostname or "").lower() != CERT_HOST
+        parsed.scheme != "https"
+        or (parsed.host or "").lower() != CERT_HOST
         or port not in (None, 443)
-        or not (path + "/").startswith(CERT_PATH_PREFIX)
-        or path.rstrip("/") + "/" == CERT_PATH_PREFIX
+        or parsed.user is not None
+        or not path.startswith(CERT_PATH_PREFIX)
+        or path == CERT_PATH_PREFIX
     ):
         raise SignatureError("signature certificate URL is not Amazon's")
+    return str(yarl.URL.build(scheme="https", host=CERT_HOST, path=path, encoded=True))
 
 
 class SignatureVerifier:
-    """Checks Alexa request signatures; `roots` and `fetch` are swappable for tests only."""
+    """Checks Alexa request signatures; `roots` and `fetch` are swappable for tests only.
+
+    A chain is kept once it has proved valid (and checked against the clock on every use);
+    a URL that failed is refused without fetching for a minute, and requests arriving
+    together share one download, so forged headers cannot make us fetch at will.
+    """
 
     def __init__(
         self,
@@ -98,6 +136,8 @@ class SignatureVerifier:
         self._fetch = fetch
         self._clock = clock
         self._chains: dict[str, list[x509.Certificate]] = {}
+        self._failed: dict[str, float] = {}
+        self._downloads: dict[str, asyncio.Future[bytes]] = {}
 
     async def verify(self, headers: Mapping[str, str], body: bytes) -> None:
         url = headers.get(CERT_URL_HEADER)
@@ -107,8 +147,7 @@ class SignatureVerifier:
                 f"missing {CERT_URL_HEADER} or {SIGNATURE_HEADER} header: only Alexa can call "
                 "this endpoint (set alexa_verify_signature = false to test without Alexa)"
             )
-        check_cert_url(url)
-        leaf = self._valid_leaf(await self._chain(url))
+        leaf = await self._signing_certificate(chain_url(url))
         try:
             raw = base64.b64decode(signature, validate=True)
         except (binascii.Error, ValueError):
@@ -121,17 +160,30 @@ class SignatureVerifier:
         except InvalidSignature:
             raise SignatureError("request signature does not match its body") from None
 
-    async def _chain(self, url: str) -> list[x509.Certificate]:
+    async def _signing_certificate(self, url: str) -> x509.Certificate:
         chain = self._chains.get(url)
-        if chain is None:
-            try:
-                chain = x509.load_pem_x509_certificates(await self._fetch(url))
-            except ValueError:
-                raise SignatureError("certificate chain is not PEM certificates") from None
-            if len(self._chains) >= MAX_CACHED_CHAINS:
-                self._chains.pop(next(iter(self._chains)))
-            self._chains[url] = chain
-        return chain
+        if chain is not None:
+            return self._valid_leaf(chain)
+        failed = self._failed.get(url)
+        if failed is not None and time.monotonic() - failed < FAILURE_SECONDS:
+            raise SignatureError("certificate chain URL failed a moment ago; not fetched again")
+        try:
+            chain = _certificates(await self._download(url))
+            leaf = self._valid_leaf(chain)
+        except SignatureError:
+            _remember(self._failed, url, time.monotonic())
+            raise
+        _remember(self._chains, url, chain)
+        self._failed.pop(url, None)
+        return leaf
+
+    async def _download(self, url: str) -> bytes:
+        download = self._downloads.get(url)
+        if download is None:
+            download = asyncio.ensure_future(self._fetch(url))
+            self._downloads[url] = download
+            download.add_done_callback(lambda _: self._downloads.pop(url, None))
+        return await asyncio.shield(download)
 
     def _valid_leaf(self, chain: list[x509.Certificate]) -> x509.Certificate:
         """The signing certificate, once it is in date, names Alexa and leads to a root."""
@@ -147,3 +199,18 @@ class SignatureVerifier:
         except VerificationError as exc:
             raise SignatureError(f"signing certificate is not valid: {exc}") from None
         return leaf
+
+
+def _certificates(pem: bytes) -> list[x509.Certificate]:
+    try:
+        return x509.load_pem_x509_certificates(pem)
+    except ValueError:
+        raise SignatureError("certificate chain is not PEM certificates") from None
+
+
+def _remember(cache: dict[str, _T], key: str, value: _T) -> None:
+    """Insert, dropping the oldest entry beyond MAX_CACHED: forged URLs cannot grow it."""
+    cache.pop(key, None)
+    if len(cache) >= MAX_CACHED:
+        cache.pop(next(iter(cache)))
+    cache[key] = value

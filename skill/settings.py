@@ -96,7 +96,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _convert(name: str, default: Any, raw: Any) -> Any:
     try:
         if isinstance(default, bool):
-            return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
+            return raw if isinstance(raw, bool) else _boolean(name, raw)
         if isinstance(default, int):
             return int(raw)
         if isinstance(default, float):
@@ -109,3 +109,13 @@ def _convert(name: str, default: Any, raw: Any) -> Any:
         return None if raw in ("", None) else str(raw)
     except ValueError:
         raise SettingsError(f"setting {name} has a bad value {raw!r}") from None
+
+
+def _boolean(name: str, raw: Any) -> bool:
+    """Only plain yes and no: a typo must not quietly turn off a check such as signatures."""
+    word = str(raw).strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"setting {name} must be true or false, not {raw!r}")

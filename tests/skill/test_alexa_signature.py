@@ -7,6 +7,7 @@ verifier trusts only this root, and fetches Amazon-shaped URLs from the local se
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator, Callable
@@ -24,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from skill.alexa_signature import SignatureError, SignatureVerifier, check_cert_url
+from skill.alexa_signature import SignatureError, SignatureVerifier, chain_url, fetch_chain
 from skill.app import create_app
 from skill.services import Core
 from skill.settings import Settings
@@ -244,7 +245,7 @@ async def test_a_chain_url_that_is_not_pem_is_refused(
     ],
 )
 def test_amazons_chain_urls_are_accepted(url: str) -> None:
-    check_cert_url(url)  # Amazon's documented examples of valid URLs
+    assert chain_url(url) == "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"
 
 
 @pytest.mark.parametrize(
@@ -257,8 +258,84 @@ def test_amazons_chain_urls_are_accepted(url: str) -> None:
         "https://s3.amazonaws.com:563/echo.api/echo-api-cert.pem",
         "https://s3.amazonaws.com/echo.api/../invalid.path/echo-api-cert.pem",
         "https://s3.amazonaws.com:notaport/echo.api/x.pem",
+        "https://s3.amazonaws.com/echo.api/%2e%2e/attacker-bucket/cert.pem",  # decoded when fetched
+        "https://user:pw@s3.amazonaws.com/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/",
     ],
 )
 def test_other_chain_urls_are_refused(url: str) -> None:
     with pytest.raises(SignatureError, match="URL"):
-        check_cert_url(url)
+        chain_url(url)
+
+
+def test_a_query_does_not_make_a_new_chain_url() -> None:
+    """Otherwise forged queries would each cost a download and push the real chain out."""
+    url = "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"
+    assert chain_url(url + "?n=1#x") == url
+
+
+async def test_a_chain_that_failed_is_not_fetched_again_at_once(
+    alexa: Any, certs: CertServer, intermediate: Issued
+) -> None:
+    stranger = issue("echo-api.amazon.com", issuer=issue("Other Root", ca=True))
+    certs.chains["/echo.api/other-cert.pem"] = pem(stranger.cert, intermediate.cert)
+    body = launch()
+    headers = signed(body, stranger.key, "https://s3.amazonaws.com/echo.api/other-cert.pem")
+    assert (await alexa(body, headers))[0] == 400
+    status, answer = await alexa(body, headers)
+    assert (status, certs.hits) == (400, 1)
+    assert "failed a moment ago" in answer["error"]
+
+
+async def test_requests_arriving_together_share_one_download(
+    alexa: Any, certs: CertServer, signer: Issued
+) -> None:
+    bodies = [launch() for _ in range(3)]
+    results = await asyncio.gather(*(alexa(b, signed(b, signer.key)) for b in bodies))
+    assert [status for status, _ in results] == [200, 200, 200]
+    assert certs.hits == 1
+
+
+@pytest.fixture
+async def slow_bucket(root: Issued, intermediate: Issued, signer: Issued) -> AsyncIterator[str]:
+    """Serves a chain in two pieces with a pause between, a huge file, and a redirect."""
+    chain = pem(signer.cert, intermediate.cert)
+
+    async def pieces(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse()
+        await resp.prepare(request)
+        await resp.write(chain[:1000])
+        await asyncio.sleep(0.2)
+        await resp.write(chain[1000:])
+        return resp
+
+    async def huge(request: web.Request) -> web.Response:
+        return web.Response(body=b"x" * (200 * 1024))
+
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/echo.api/pieces.pem")
+
+    app = web.Application()
+    app.router.add_get("/echo.api/pieces.pem", pieces)
+    app.router.add_get("/echo.api/huge.pem", huge)
+    app.router.add_get("/echo.api/moved.pem", moved)
+    server = TestServer(app, host="127.0.0.1", port=free_port())
+    await server.start_server()
+    yield str(server.make_url("")).rstrip("/")
+    await server.close()
+
+
+async def test_the_chain_download_reads_the_whole_file(
+    slow_bucket: str, signer: Issued, intermediate: Issued
+) -> None:
+    body = await fetch_chain(slow_bucket + "/echo.api/pieces.pem")
+    assert body == pem(signer.cert, intermediate.cert)
+
+
+@pytest.mark.parametrize(("path", "message"), [("/echo.api/huge.pem", "too large"),
+                                               ("/echo.api/moved.pem", "HTTP 302")])  # fmt: skip
+async def test_the_chain_download_refuses_oversize_and_redirects(
+    slow_bucket: str, path: str, message: str
+) -> None:
+    with pytest.raises(SignatureError, match=message):
+        await fetch_chain(slow_bucket + path)

@@ -30,11 +30,18 @@ def test_file_then_environment(tmp_path: Path) -> None:
         ({"DURHAM311_TIMEZONE": "Mars/Olympus"}, "timezone"),
         ({"DURHAM311_NLU_THRESHOLD": "2"}, "nlu_threshold"),
         ({"DURHAM311_SETTINGS": "/nonexistent.toml"}, "cannot read"),
+        ({"DURHAM311_ALEXA_VERIFY_SIGNATURE": "flase"}, "alexa_verify_signature must be true"),
     ],
 )
 def test_bad_settings_are_named(environ: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.load(environ)
+
+
+@pytest.mark.parametrize(("raw", "value"), [("false", False), ("0", False), (" Off ", False),
+                                            ("true", True), ("YES", True)])  # fmt: skip
+def test_yes_and_no_settings(raw: str, value: bool) -> None:
+    assert Settings.load({"DURHAM311_ALEXA_VERIFY_SIGNATURE": raw}).alexa_verify_signature is value
 
 
 def test_unknown_keys_in_the_file_are_refused(tmp_path: Path) -> None:
