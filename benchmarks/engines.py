@@ -251,24 +251,29 @@ async def bench_spacy(
     texts_file.write_text(json.dumps(texts))
     command = [sys.executable, "-c", OURS_IN_PROCESS, str(model_dir), str(texts_file)]
     run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    figures.model_rss_mb = reported_rss_mb(run.stdout)
+    figures.model_rss_mb = reported_rss_mb(run)
     with our_server(model_dir, workdir) as (url, pid):
         await measure_server(figures, url, pid, texts, workdir)
     return figures
 
 
-def reported_rss_mb(stdout: str) -> float:
-    line = next((x for x in stdout.splitlines() if x.startswith("RSS_KB ")), None)
-    return int(line.split()[1]) / 1024 if line else float("nan")
+def reported_rss_mb(run: subprocess.CompletedProcess[str]) -> float:
+    line = next((x for x in run.stdout.splitlines() if x.startswith("RSS_KB ")), None)
+    if line is None:
+        print(f"memory not measured: {run.stderr.strip()[-500:]}", file=sys.stderr)
+        return float("nan")
+    return int(line.split()[1]) / 1024
 
 
 _PRINT_RSS = """
-status = open("/proc/self/status").read().splitlines()
-print("RSS_KB " + next(x.split()[1] for x in status if x.startswith("VmRSS")))
+def print_rss():
+    status = open("/proc/self/status").read().splitlines()
+    print("RSS_KB " + next(x.split()[1] for x in status if x.startswith("VmRSS")))
 """
 
 RASA_IN_PROCESS = (
-    """
+    _PRINT_RSS
+    + """
 import asyncio, json, sys, time
 from rasa.core.agent import Agent
 async def main():
@@ -282,13 +287,14 @@ async def main():
         await agent.parse_message(t)
         out.append((time.perf_counter() - s) * 1000)
     print("LATENCIES " + json.dumps(out))
+    print_rss()  # while the model is loaded, as ours is measured
 asyncio.run(main())
 """
-    + _PRINT_RSS
 )
 
 OURS_IN_PROCESS = (
-    """
+    _PRINT_RSS
+    + """
 import json, sys
 from pathlib import Path
 from knowledge_base import ContentStore, KnowledgeBase
@@ -301,8 +307,8 @@ store.close()
 engine = SpacyEngine(model_dir=Path(sys.argv[1]), gazetteers=gazetteers)
 for text in json.loads(Path(sys.argv[2]).read_text()):
     engine.parse_sync(text)
+print_rss()
 """
-    + _PRINT_RSS
 )
 
 
@@ -322,7 +328,7 @@ async def bench_rasa(workdir: Path, texts: list[str], held_out: training_data.Tr
     run = subprocess.run(command, capture_output=True, text=True, env=env)
     line = next((x for x in run.stdout.splitlines() if x.startswith("LATENCIES ")), None)
     figures.in_process_ms = json.loads(line.split(" ", 1)[1]) if line else []
-    figures.model_rss_mb = reported_rss_mb(run.stdout)
+    figures.model_rss_mb = reported_rss_mb(run)
     with rasa_server.RasaServer(rasa=rasa, model=model, port=free_port()) as server:
         engine: NLUEngine = RasaEngine(url=server.url, safety=False, timeout_seconds=30)
         figures.report = await evaluate(engine, held_out)
@@ -431,8 +437,10 @@ async def rasa_seed_spread(workdir: Path, held_out: training_data.TrainingData,
             rasa=trainer.environment(), model=model, port=free_port()
         ) as server:
             engine = RasaEngine(url=server.url, safety=False, timeout_seconds=30)
-            report = await evaluate(engine, held_out)
-            await engine.close()
+            try:
+                report = await evaluate(engine, held_out)
+            finally:
+                await engine.close()
         results.append((seed, report.accuracy))
     cells = ", ".join(f"seed {seed}: {acc:.1%}" for seed, acc in results)
     mean = sum(acc for _, acc in results) / len(results)
@@ -441,9 +449,12 @@ async def rasa_seed_spread(workdir: Path, held_out: training_data.TrainingData,
 
 def _seeds(text: str) -> list[int]:
     try:
-        return [int(x) for x in text.split(",") if x.strip()]
+        seeds = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"seeds are whole numbers, not {text!r}") from None
+        seeds = [-1]
+    if not seeds or any(not 0 <= seed < 2**32 for seed in seeds):
+        raise argparse.ArgumentTypeError(f"seeds are whole numbers from 0 to 2**32-1: {text!r}")
+    return seeds
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from fulfillment.speech import tidy
 from fulfillment.types import Reply, Turn, TurnKind
 from knowledge_base import KnowledgeBase
 from nlu import Entity, IntentScore, NLUEngine, NLUError, Parse
-from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, INTENTS
+from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, INTENTS, carries
 from nlu.normalize import normalize
 from nlu.safety import danger_kind
 
@@ -64,9 +64,21 @@ class Context:
     def today(self) -> date:
         return self.now.date()
 
+    def entity(self, name: str) -> Entity | None:
+        """This turn's entity of that type, as the intent being handled may carry it.
+
+        When an answer is routed to the intent that asked, a span set aside because the
+        parse's own intent could not carry it ("tomorrow" heard with waste_sorting) is
+        the asking intent's to use.
+        """
+        found = self.parse.entity(name)
+        if found is None and self.intent != self.parse.intent.name and carries(self.intent, name):
+            found = next((e for e in self.parse.set_aside if e.entity == name), None)
+        return found
+
     def slot(self, name: str) -> str | None:
         """This turn's entity, or the value heard earlier in the session."""
-        entity = self.parse.entity(name)
+        entity = self.entity(name)
         if entity is not None:
             return entity.value
         if name == self.answer_slot and self.answer:

@@ -4,7 +4,10 @@ They are the contract between training data, parse results, platform models and
 fulfillment, so they live in one place and everything else refers to these.
 """
 
+from collections.abc import Iterable
 from typing import Final
+
+from nlu.types import Entity
 
 RESIDENT_INTENTS: Final = (
     "collection_day",
@@ -73,3 +76,20 @@ ENTITY_CARRIERS: Final[dict[str, frozenset[str]]] = {
     "facility": frozenset({"facility_info", "inform"}),
     "date": frozenset({"collection_day", "facility_info", "inform"}),
 }
+
+
+def carries(intent: str, entity: str) -> bool:
+    """Whether the catalogue lets `intent` carry `entity` (only some are restricted)."""
+    carriers = ENTITY_CARRIERS.get(entity)
+    return carriers is None or intent in carriers
+
+
+def split_carried(
+    intent: str, entities: Iterable[Entity]
+) -> tuple[tuple[Entity, ...], tuple[Entity, ...]]:
+    """The entities `intent` carries, and the rest set aside: the same for every engine."""
+    carried: list[Entity] = []
+    aside: list[Entity] = []
+    for entity in entities:
+        (carried if carries(intent, entity.entity) else aside).append(entity)
+    return tuple(carried), tuple(aside)

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT
+from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, split_carried
 from nlu.errors import RasaUnavailableError
 from nlu.normalize import normalize
 from nlu.safety import danger_kind
@@ -58,8 +58,9 @@ class RasaEngine:
         intent = _score(body.get("intent") or {})
         if self._safety and intent.name != EMERGENCY_INTENT and danger_kind(normalize(text).text):
             intent = IntentScore(EMERGENCY_INTENT, 1.0)
-        entities = tuple(_entity(e) for e in body.get("entities") or [] if isinstance(e, dict))
-        return Parse(text, intent, entities, ranking)
+        entities = (_entity(e) for e in body.get("entities") or [] if isinstance(e, dict))
+        carried, aside = split_carried(intent.name, entities)
+        return Parse(text, intent, carried, ranking, aside)
 
 
 def _score(raw: dict[str, Any]) -> IntentScore:

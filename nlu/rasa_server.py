@@ -409,6 +409,8 @@ class RasaTrainer:
     ) -> None:
         if epochs is not None and epochs < 1:  # refused now, not after an install
             raise RasaUnavailableError(f"epochs must be at least 1, not {epochs}")
+        if seed is not None and not 0 <= seed < 2**32:
+            raise RasaUnavailableError(f"a DIET seed is from 0 to 2**32-1, not {seed}")
         self.home = home if home is not None else default_home()
         self.epochs, self.seed, self.config, self.log = epochs, seed, config, log
         self._rasa: Path | None = None

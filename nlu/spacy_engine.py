@@ -22,7 +22,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlu.catalogue import EMERGENCY_INTENT, ENTITY_CARRIERS, FALLBACK_INTENT
+from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, split_carried
 from nlu.entities import (
     SPOKEN_ENTITIES,
     Gazetteers,
@@ -204,12 +204,8 @@ class SpacyEngine:
             for ent in doc.ents
         )
         intent = self._decide(ranking, norm.text)
-        carried: list[Entity] = []
-        aside: list[Entity] = []
-        for e in entities:
-            carriers = ENTITY_CARRIERS.get(e.entity)
-            (carried if carriers is None or intent.name in carriers else aside).append(e)
-        return Parse(text, intent, tuple(carried), tuple(ranking[:10]), tuple(aside))
+        carried, aside = split_carried(intent.name, entities)
+        return Parse(text, intent, carried, tuple(ranking[:10]), aside)
 
     def _decide(self, ranking: list[IntentScore], normalized: str) -> IntentScore:
         top = ranking[0]

@@ -51,9 +51,15 @@ class Parse:
         return next((e for e in self.entities if e.entity == name), None)
 
     def answer_to(self, name: str) -> Entity | None:
-        """The entity that answers a question about `name`, even one set aside."""
+        """The entity that answers a question about `name`.
+
+        One set aside counts only when the turn carries nothing of its own: "report a
+        damaged bin" is a new request (with its issue type), not "bin" as the item asked for.
+        """
         found = self.entity(name)
-        return found or next((e for e in self.set_aside if e.entity == name), None)
+        if found is not None or self.entities:
+            return found
+        return next((e for e in self.set_aside if e.entity == name), None)
 
     def entity_values(self) -> dict[str, str]:
         values: dict[str, str] = {}

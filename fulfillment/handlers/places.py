@@ -28,7 +28,7 @@ class FacilityInfoHandler(IntentHandler):
         if facility is None:
             examples = join([f.name for f in ctx.kb.content.facilities[:2]], "or")
             return ask(ctx, "facility_info", "facility", f"Which place? For example, {examples}.")
-        day_phrase = ctx.slot("date") if ctx.parse.entity("date") else None
+        day_phrase = ctx.slot("date") if ctx.entity("date") else None
         day = resolve_date(day_phrase, ctx.today, ctx.kb) or ctx.today
         text = self._hours(ctx, facility, day)
         if _ASKS_FEES.search(ctx.text) and facility.fees:

@@ -36,7 +36,7 @@ class CollectionDayHandler(IntentHandler):
         ctx.remember("address", address)
         ctx.state.slots.pop("address_tries", None)
         collection = ctx.kb.next_collection(zones[0], ctx.today)
-        stream = ctx.parse.entity("waste_stream")
+        stream = ctx.entity("waste_stream")
         if stream is not None:
             return answer(self._stream_answer(ctx, zones[0], collection, stream.value))
         return answer(self._summary(ctx, collection))

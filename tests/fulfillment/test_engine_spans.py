@@ -90,3 +90,53 @@ async def test_an_answer_heard_as_another_intent_still_answers_our_question(
         Turn(platform="test", session_id="s", text="the depot has empty paint cans")
     )
     assert "paint can" in second.reply.speech.lower()
+
+
+def scripted_dialog(sample_kb: KnowledgeBase, parses: dict[str, Parse]) -> DialogManager:
+    return DialogManager(
+        nlu=ScriptedEngine(parses),
+        knowledge=lambda: sample_kb,
+        sessions=InMemorySessionStore(),
+        handlers=default_handlers(),
+        clock=lambda: MONDAY_MORNING,
+    )
+
+
+async def say(dialog: DialogManager, text: str) -> str:
+    return (await dialog.handle(Turn(platform="test", session_id="s", text=text))).reply.speech
+
+
+async def test_a_new_request_with_its_own_entities_is_not_taken_for_the_answer(
+    sample_kb: KnowledgeBase,
+) -> None:
+    """With "what item?" pending, "report a damaged bin" is a report, not "bin" as the item."""
+    dialog = scripted_dialog(sample_kb, {
+        "how do i get rid of something": Parse(
+            "how do i get rid of something", IntentScore("waste_sorting", 0.9)),
+        "report a damaged bin": Parse(
+            "report a damaged bin", IntentScore("report_problem", 0.8),
+            (Entity("issue_type", "damaged_bin", 9, 20),),
+            set_aside=(Entity("waste_item", "bin", 17, 20),),
+        ),
+    })  # fmt: skip
+    assert "What item" in await say(dialog, "how do i get rid of something")
+    reply = await say(dialog, "report a damaged bin")
+    assert "waste guide" not in reply
+
+
+async def test_an_answer_routed_to_the_asker_brings_the_day_it_carries(
+    sample_kb: KnowledgeBase,
+) -> None:
+    """ "tomorrow" was set aside for waste_sorting, but facility_info asked, and carries dates."""
+    dialog = scripted_dialog(sample_kb, {
+        "what are the hours": Parse("what are the hours", IntentScore("facility_info", 0.9)),
+        "the oshawa depot tomorrow": Parse(
+            "the oshawa depot tomorrow", IntentScore("waste_sorting", 0.5),
+            set_aside=(Entity("facility", "oshawa depot", 4, 16),
+                       Entity("date", "tomorrow", 17, 25)),
+        ),
+    })  # fmt: skip
+    assert "Which place" in await say(dialog, "what are the hours")
+    reply = await say(dialog, "the oshawa depot tomorrow")
+    assert "Oshawa Waste Management Facility" in reply
+    assert "is open tomorrow from 8 a.m. to 4 p.m." in reply  # not today's "closed"
