@@ -42,7 +42,8 @@ def create_app(
 ) -> web.Application:
     """Build the application; pass `core` to share an already opened one (tests, console).
 
-    `alexa_verifier` replaces the one trusting the public roots (tests sign with their own).
+    `alexa_verifier` replaces the one trusting the public roots (tests sign with their own);
+    like it, it is used only while `alexa_verify_signature` is on.
     """
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware()])
     app[SETTINGS] = settings
