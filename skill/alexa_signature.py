@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import collections
 import re
 import ssl
 import time
@@ -44,6 +45,7 @@ CERT_PATH_PREFIX = "/echo.api/"
 MAX_CHAIN_BYTES = 64 * 1024
 MAX_CACHED = 32  # chains (Amazon rotates its signing certificate rarely) and failed URLs
 FAILURE_SECONDS = 60.0  # a URL that failed is not fetched again for this long
+DOWNLOADS_PER_MINUTE = 10  # new chain URLs fetched; Amazon's own is cached after the first
 _PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 
 Fetch = Callable[[str], Awaitable[bytes]]
@@ -52,6 +54,10 @@ _T = TypeVar("_T")
 
 class SignatureError(BadRequest):
     """The request is not provably from Alexa; Amazon asks for a 400 answer."""
+
+
+class DownloadsExhausted(SignatureError):
+    """Too many new chain URLs this minute: refused without judging the URL itself."""
 
 
 async def fetch_chain(url: str) -> bytes:
@@ -121,8 +127,9 @@ class SignatureVerifier:
     """Checks Alexa request signatures; `roots` and `fetch` are swappable for tests only.
 
     A chain is kept once it has proved valid (and checked against the clock on every use);
-    a URL that failed is refused without fetching for a minute, and requests arriving
-    together share one download, so forged headers cannot make us fetch at will.
+    a URL that failed is refused without fetching for a minute, requests arriving together
+    share one download, and at most `downloads_per_minute` new URLs are fetched, so forged
+    headers cannot make us fetch at will.
     """
 
     def __init__(
@@ -131,8 +138,11 @@ class SignatureVerifier:
         roots: Sequence[x509.Certificate] | None = None,
         fetch: Fetch = fetch_chain,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        downloads_per_minute: int = DOWNLOADS_PER_MINUTE,
     ) -> None:
         self._store = Store(list(roots) if roots is not None else trusted_roots())
+        self._budget = downloads_per_minute
+        self._started: collections.deque[float] = collections.deque()
         self._fetch = fetch
         self._clock = clock
         self._chains: dict[str, list[x509.Certificate]] = {}
@@ -170,6 +180,8 @@ class SignatureVerifier:
         try:
             chain = _certificates(await self._download(url))
             leaf = self._valid_leaf(chain)
+        except DownloadsExhausted:
+            raise
         except SignatureError:
             _remember(self._failed, url, time.monotonic())
             raise
@@ -180,6 +192,12 @@ class SignatureVerifier:
     async def _download(self, url: str) -> bytes:
         download = self._downloads.get(url)
         if download is None:
+            now = time.monotonic()
+            while self._started and now - self._started[0] > 60.0:
+                self._started.popleft()
+            if len(self._started) >= self._budget:
+                raise DownloadsExhausted("too many new certificate chain URLs; try again shortly")
+            self._started.append(now)
             download = asyncio.ensure_future(self._fetch(url))
             self._downloads[url] = download
             download.add_done_callback(lambda _: self._downloads.pop(url, None))

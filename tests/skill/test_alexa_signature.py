@@ -339,3 +339,17 @@ async def test_the_chain_download_refuses_oversize_and_redirects(
 ) -> None:
     with pytest.raises(SignatureError, match=message):
         await fetch_chain(slow_bucket + path)
+
+
+async def test_new_chain_urls_are_fetched_within_a_budget(
+    certs: CertServer, root: Issued, signer: Issued
+) -> None:
+    """Forged URLs cannot make us download at will; the chain already kept still serves."""
+    verifier = SignatureVerifier(roots=[root.cert], fetch=certs.fetch, downloads_per_minute=1)
+    body = launch()
+    await verifier.verify(signed(body, signer.key), body)
+    forged = signed(body, signer.key, "https://s3.amazonaws.com/echo.api/forged-1.pem")
+    with pytest.raises(SignatureError, match="too many new certificate chain URLs"):
+        await verifier.verify(forged, body)
+    await verifier.verify(signed(body, signer.key), body)
+    assert certs.hits == 1
