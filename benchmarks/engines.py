@@ -247,14 +247,25 @@ async def bench_spacy(
             started = time.perf_counter()
             engine.parse_sync(text)
             figures.in_process_ms.append((time.perf_counter() - started) * 1000)
-    texts_file = workdir / "texts.json"
-    texts_file.write_text(json.dumps(texts))
-    command = [sys.executable, "-c", OURS_IN_PROCESS, str(model_dir), str(texts_file)]
+    command = [
+        sys.executable,
+        "-c",
+        OURS_IN_PROCESS,
+        str(model_dir),
+        str(texts_file(workdir, texts)),
+    ]
     run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     figures.model_rss_mb = reported_rss_mb(run)
     with our_server(model_dir, workdir) as (url, pid):
         await measure_server(figures, url, pid, texts, workdir)
     return figures
+
+
+def texts_file(workdir: Path, texts: list[str]) -> Path:
+    """The held-out texts as JSON, for the in-process measurements in their own processes."""
+    path = workdir / "texts.json"
+    path.write_text(json.dumps(texts))
+    return path
 
 
 def reported_rss_mb(run: subprocess.CompletedProcess[str]) -> float:
@@ -320,11 +331,9 @@ async def bench_rasa(workdir: Path, texts: list[str], held_out: training_data.Tr
     trained = trainer.train(DATA, out=workdir / "rasa-model")
     figures.train_s, model = trained.seconds, trained.path
     rasa = trainer.environment()
-    texts_file = workdir / "texts.json"
-    texts_file.write_text(json.dumps(texts))
     python = rasa.parent / "python"
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
-    command = [str(python), "-c", RASA_IN_PROCESS, str(model), str(texts_file)]
+    command = [str(python), "-c", RASA_IN_PROCESS, str(model), str(texts_file(workdir, texts))]
     run = subprocess.run(command, capture_output=True, text=True, env=env)
     line = next((x for x in run.stdout.splitlines() if x.startswith("LATENCIES ")), None)
     figures.in_process_ms = json.loads(line.split(" ", 1)[1]) if line else []
@@ -451,7 +460,7 @@ def _seeds(text: str) -> list[int]:
     try:
         seeds = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        seeds = [-1]
+        seeds = []
     if not seeds or any(not 0 <= seed < 2**32 for seed in seeds):
         raise argparse.ArgumentTypeError(f"seeds are whole numbers from 0 to 2**32-1: {text!r}")
     return seeds

@@ -73,7 +73,7 @@ class Context:
         """
         found = self.parse.entity(name)
         if found is None and self.intent != self.parse.intent.name and carries(self.intent, name):
-            found = next((e for e in self.parse.set_aside if e.entity == name), None)
+            found = self.parse.aside(name)
         return found
 
     def slot(self, name: str) -> str | None:

@@ -59,6 +59,10 @@ class Parse:
         found = self.entity(name)
         if found is not None or self.entities:
             return found
+        return self.aside(name)
+
+    def aside(self, name: str) -> Entity | None:
+        """The first entity of that type that was set aside."""
         return next((e for e in self.set_aside if e.entity == name), None)
 
     def entity_values(self) -> dict[str, str]:
