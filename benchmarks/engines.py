@@ -339,7 +339,7 @@ async def bench_rasa(workdir: Path, texts: list[str], held_out: training_data.Tr
     figures.in_process_ms = json.loads(line.split(" ", 1)[1]) if line else []
     figures.model_rss_mb = reported_rss_mb(run)
     with rasa_server.RasaServer(rasa=rasa, model=model, port=free_port()) as server:
-        engine: NLUEngine = RasaEngine(url=server.url, safety=False, timeout_seconds=30)
+        engine: NLUEngine = RasaEngine(url=server.url, raw=True, timeout_seconds=30)
         figures.report = await evaluate(engine, held_out)
         await engine.close()
         assert server.pid is not None
@@ -445,7 +445,7 @@ async def rasa_seed_spread(workdir: Path, held_out: training_data.TrainingData,
         with rasa_server.RasaServer(
             rasa=trainer.environment(), model=model, port=free_port()
         ) as server:
-            engine = RasaEngine(url=server.url, safety=False, timeout_seconds=30)
+            engine = RasaEngine(url=server.url, raw=True, timeout_seconds=30)
             try:
                 report = await evaluate(engine, held_out)
             finally:

@@ -22,7 +22,7 @@ from knowledge_base import KnowledgeBase
 from nlu import Entity, IntentScore, NLUEngine, NLUError, Parse
 from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, INTENTS, carries
 from nlu.normalize import normalize
-from nlu.safety import danger_kind
+from nlu.safety import GENERAL, Danger, SafetyCheck
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,9 @@ class Context:
     intent: str
     answer: str | None = None  # the resident's answer to our pending question, if this is one
     answer_slot: str | None = None  # which slot that answer fills
+    danger: Danger | None = None  # danger heard in this turn: it is answered before anything
+    after_safety: str | None = None  # the kind of danger our last reply was about
+    all_clear: bool = False  # the resident says that danger is over ("it was a false alarm")
     text: str = field(init=False)  # the normalised words, which several handlers read
 
     def __post_init__(self) -> None:
@@ -100,6 +103,7 @@ class TurnResult:
     reply: Reply
     parse: Parse | None
     elapsed_ms: float
+    danger: Danger | None = None
 
 
 TROUBLE = Reply(
@@ -123,40 +127,84 @@ class DialogManager:
         sessions: SessionStore,
         handlers: Sequence[Handler],
         clock: Callable[[], datetime],
+        safety: SafetyCheck | None = None,
     ) -> None:
         self.nlu, self._knowledge, self.sessions = nlu, knowledge, sessions
         self.handlers, self.clock = tuple(handlers), clock
+        self.safety = safety or SafetyCheck()
 
     async def handle(self, turn: Turn) -> TurnResult:
         started = time.perf_counter()
         if turn.kind is TurnKind.SESSION_END:
             await self.sessions.drop(turn.session_id)
             return TurnResult(Reply(speech="", end_session=True), None, _ms(started))
-        state = await self.sessions.load(turn.session_id)
-        parse = None
+        state = await self._load(turn)
+        parse = danger = None
         if turn.kind is TurnKind.LAUNCH:
             reply = WELCOME
         else:
             parse = await self._understand_safely(turn)
+            danger = self._danger(turn, parse)
+            if parse is None and danger is not None:  # the engine is down: danger still counts
+                parse = Parse(turn.text or "", IntentScore(EMERGENCY_INTENT, 1.0))
             if parse is None:
                 reply = TROUBLE
             else:
+                after, state.safety = state.safety, None
                 ctx = Context(
-                    turn, parse, state, self._knowledge(), self.clock(), parse.intent.name
-                )
+                    turn, parse, state, self._knowledge(), self.clock(), parse.intent.name,
+                    danger=danger, after_safety=after,
+                    all_clear=after is not None and self.safety.all_clear(parse.text),
+                )  # fmt: skip
                 reply = await self._dispatch(ctx)
         if parse is None or parse.intent.name != "repeat":
             state.last_speech, state.last_reprompt = reply.speech, reply.reprompt
         state.turns += 1
-        if reply.end_session:
-            await self.sessions.drop(turn.session_id)
-        else:
-            await self.sessions.save(turn.session_id, state)
+        await self._keep(turn, state, reply)
         elapsed = _ms(started)
         # Intent names and timings only: what residents say stays out of the logs.
-        log.info("turn platform=%s intent=%s ms=%.1f", turn.platform,
-                 parse.intent.name if parse else turn.kind.value, elapsed)  # fmt: skip
-        return TurnResult(reply, parse, elapsed)
+        log.info("turn platform=%s intent=%s danger=%s ms=%.1f", turn.platform,
+                 parse.intent.name if parse else turn.kind.value,
+                 danger.kind if danger else "-", elapsed)  # fmt: skip
+        return TurnResult(reply, parse, elapsed, danger)
+
+    async def _load(self, turn: Turn) -> DialogState:
+        """The session's state; a new session also picks up the user's last safety reply."""
+        state = await self.sessions.load(turn.session_id)
+        if state.turns == 0 and state.safety is None and turn.user_id:
+            key = _after_safety_key(turn)
+            carried = await self.sessions.load(key)
+            if carried.safety is not None:
+                await self.sessions.drop(key)
+                return carried
+        return state
+
+    async def _keep(self, turn: Turn, state: DialogState, reply: Reply) -> None:
+        """Save the state, or drop it when the session ends.
+
+        A safety reply that ends the session still leaves itself behind, under the session
+        and the platform's user, so "what did you say?" or "it was a false alarm" in the
+        next session (Alexa starts a new one) is understood.
+        """
+        if not reply.end_session:
+            await self.sessions.save(turn.session_id, state)
+        elif state.safety is not None:
+            kept = state.after_safety()
+            await self.sessions.save(turn.session_id, kept)
+            if turn.user_id:
+                await self.sessions.save(_after_safety_key(turn), kept)
+        else:
+            await self.sessions.drop(turn.session_id)
+
+    def _danger(self, turn: Turn, parse: Parse | None) -> Danger | None:
+        """Danger in the whole utterance, or in the slot values when the platform sent no text."""
+        text = turn.text if turn.text and turn.text.strip() else " ".join(turn.entities.values())
+        ranking = parse.intent_ranking if parse else ()
+        score = next((s.confidence for s in ranking if s.name == EMERGENCY_INTENT), 0.0)
+        danger = self.safety.assess(normalize(text).text, emergency_score=score)
+        if danger is None and parse is not None and parse.intent.name == EMERGENCY_INTENT:
+            danger = Danger(GENERAL, parse.text, source="intent")
+        return danger
 
     async def understand(self, turn: Turn) -> Parse:
         """The NLU's reading of the text, or the platform's own resolution when it sent no text."""
@@ -169,17 +217,16 @@ class DialogManager:
         return Parse(turn.text or "", IntentScore(FALLBACK_INTENT, 0.0))
 
     async def _understand_safely(self, turn: Turn) -> Parse | None:
-        """The parse; if the engine is down, still hear an emergency, else None."""
+        """The parse, or None if the engine is down (the safety check still runs)."""
         try:
             return await self.understand(turn)
         except NLUError as exc:
             log.error("NLU engine %s failed: %s", self.nlu.name, exc)
-            if turn.text and danger_kind(normalize(turn.text).text):
-                return Parse(turn.text, IntentScore(EMERGENCY_INTENT, 1.0))
             return None
 
     async def _dispatch(self, ctx: Context) -> Reply:
-        self._resolve_pending(ctx)
+        if ctx.danger is None:  # danger keeps the open question for after an all clear
+            self._resolve_pending(ctx)
         for handler in self.handlers:
             if handler.can_handle(ctx):
                 reply = await handler.handle(ctx)
@@ -217,6 +264,10 @@ class DialogManager:
         ctx.answer_slot = slot
         ctx.answer = entity.value if entity else (ctx.text if slot in FREE_FORM_SLOTS else None)
         state.clear_pending()
+
+
+def _after_safety_key(turn: Turn) -> str:
+    return f"after-safety:{turn.platform}:{turn.user_id}"
 
 
 def _ms(started: float) -> float:

@@ -24,12 +24,40 @@ class DialogState:
     last_speech: str | None = None
     last_reprompt: str | None = None
     turns: int = 0
+    # The kind of danger the last reply was about, so "say that again" repeats that help and
+    # "it was a false alarm" carries on, and the question it interrupted, to ask again then.
+    safety: str | None = None
+    resume_intent: str | None = None
+    resume_slot: str | None = None
+    resume_prompt: str | None = None
+    crisis: bool = False  # a crisis was heard this session: every goodbye gives 9-8-8 again
 
     def ask(self, intent: str, slot: str) -> None:
         self.pending_intent, self.pending_slot = intent, slot
 
     def clear_pending(self) -> None:
         self.pending_intent = self.pending_slot = None
+
+    def interrupt(self, kind: str) -> None:
+        """Danger was heard: keep the open question to ask again after an all clear.
+
+        A yes/no offer is not kept: nothing is done on the strength of a "yes" said
+        before the danger.
+        """
+        if self.pending_intent and self.pending_slot and self.pending_slot != "confirm":
+            self.resume_intent, self.resume_slot = self.pending_intent, self.pending_slot
+            self.resume_prompt = self.last_reprompt or self.last_speech
+        self.clear_pending()
+        self.safety = kind
+        self.crisis = self.crisis or kind == "crisis"
+
+    def after_safety(self) -> DialogState:
+        """What is kept once a safety reply ends the session: that reply, for "repeat"."""
+        return DialogState(
+            last_speech=self.last_speech, last_reprompt=self.last_reprompt, safety=self.safety,
+            resume_intent=self.resume_intent, resume_slot=self.resume_slot,
+            resume_prompt=self.resume_prompt, crisis=self.crisis,
+        )  # fmt: skip
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

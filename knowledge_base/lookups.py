@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from knowledge_base.model import (
@@ -169,6 +169,13 @@ class KnowledgeBase:
                 )  # fmt: skip
                 return Collection(actual, streams, shifts[-1] if shifts else None)
             week_start += timedelta(days=7)
+
+    def office_open(self, when: datetime) -> bool:
+        """Whether daytime lines answer now (the safety content's office hours, not holidays)."""
+        hours = self.content.safety.office_hours[when.weekday()]
+        if hours is None or when.date() in self._holidays:
+            return False
+        return hours[0] <= when.time() < hours[1]
 
     def holiday_on(self, day: date) -> Holiday | None:
         return self._holidays.get(day)

@@ -19,6 +19,8 @@ from knowledge_base.errors import ContentError
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FREQUENCIES = ("weekly", "biweekly", "seasonal_weekly", "on_request")
 FACILITY_KINDS = ("waste_management_facility", "office", "depot")
+GENERAL_EMERGENCY = "emergency"  # the safety advice used when no more specific kind applies
+MAX_SPOKEN_WORDS = 60
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 T = TypeVar("T")
@@ -117,6 +119,36 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class SafetyAdvice:
+    """What a resident hears for one kind of danger: the first step, then the number.
+
+    The dialog decides which kind applies; the words and numbers are content, so staff
+    can correct them without a release. `after_hours` replaces `speech` outside
+    `SafetyContent.office_hours`, for kinds whose daytime line closes at night.
+    """
+
+    id: str
+    title: str
+    speech: str
+    ends_session: bool
+    reprompt: str | None = None
+    after_hours: str | None = None
+    farewell: str | None = None  # said if the resident ends the conversation after this help
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyContent:
+    verified: bool  # False until staff have checked every number against the source
+    office_hours: tuple[Hours, ...]  # Monday first, seven entries; holidays are closed
+    kinds: tuple[SafetyAdvice, ...]
+
+    def advice(self, kind: str) -> SafetyAdvice:
+        """The advice for `kind`, or the general emergency advice content must carry."""
+        by_id = {k.id: k for k in self.kinds}
+        return by_id.get(kind) or by_id[GENERAL_EMERGENCY]
+
+
+@dataclass(frozen=True, slots=True)
 class Content:
     organisation: Organisation
     municipalities: tuple[Municipality, ...]
@@ -128,6 +160,7 @@ class Content:
     facilities: tuple[Facility, ...]
     faq: tuple[FaqArticle, ...]
     alerts: tuple[Alert, ...]
+    safety: SafetyContent
 
     @classmethod
     def from_dict(cls, doc: Any) -> Content:
@@ -168,6 +201,15 @@ class _Reader:
         if not isinstance(self.value, str | int) or not str(self.value).strip():
             raise self.fail("expected non-empty text")
         return str(self.value).strip()
+
+    def spoken(self, *, optional: bool = False) -> str:
+        """Text a speaker reads aloud: short enough to hear in one go."""
+        value = self.text(optional=optional)
+        if len(value.split()) > MAX_SPOKEN_WORDS:
+            raise self.fail(
+                f"{len(value.split())} words; spoken text must be {MAX_SPOKEN_WORDS} or fewer"
+            )
+        return value
 
     def choice(self, options: tuple[str, ...] | Mapping[str, Any]) -> str:
         value = self.text()
@@ -220,7 +262,7 @@ class _Reader:
         self.mapping(
             required=("schema_version", "organisation", "municipalities", "disposal_methods",
                       "waste_streams", "collection_zones", "collection_holidays", "waste_items",
-                      "facilities", "faq", "alerts"),
+                      "facilities", "faq", "alerts", "safety"),
         )  # fmt: skip
         if self.value["schema_version"] != 1:
             raise self.at("schema_version").fail("only schema_version 1 is supported")
@@ -242,6 +284,7 @@ class _Reader:
             facilities=self.at("facilities").items(lambda r: _facility(r, known)),
             faq=self.at("faq").items(_faq),
             alerts=self.at("alerts").items(lambda r: _alert(r, known)),
+            safety=_safety(self.at("safety")),
         )
 
 
@@ -352,3 +395,37 @@ def _alert(r: _Reader, municipalities: set[str]) -> Alert:
         raise r.at("ends").fail("ends before it starts")
     return Alert(r.at("id").text(), r.at("title").text(), municipality, starts, ends,
                  r.at("message").text())  # fmt: skip
+
+
+def _safety(r: _Reader) -> SafetyContent:
+    r.mapping(required=("verified", "office_hours", "kinds"))
+    if not isinstance(r.value["verified"], bool):
+        raise r.at("verified").fail("expected true or false")
+    hours = r.at("office_hours")
+    hours.mapping(required=WEEKDAYS)
+    kinds = r.at("kinds").items(_safety_advice, minimum=1)
+    if GENERAL_EMERGENCY not in {k.id for k in kinds}:
+        raise r.at("kinds").fail(f"needs the general {GENERAL_EMERGENCY!r} advice")
+    return SafetyContent(
+        verified=r.value["verified"],
+        office_hours=tuple(hours.at(day).hours() for day in WEEKDAYS),
+        kinds=kinds,
+    )
+
+
+def _safety_advice(r: _Reader) -> SafetyAdvice:
+    r.mapping(
+        required=("id", "title", "speech", "ends_session"),
+        optional=("reprompt", "after_hours", "farewell"),
+    )
+    if not isinstance(r.value["ends_session"], bool):
+        raise r.at("ends_session").fail("expected true or false")
+    return SafetyAdvice(
+        id=r.at("id").text(),
+        title=r.at("title").text(),
+        speech=r.at("speech").spoken(),
+        ends_session=r.value["ends_session"],
+        reprompt=r.at("reprompt").spoken(optional=True) or None,
+        after_hours=r.at("after_hours").spoken(optional=True) or None,
+        farewell=r.at("farewell").spoken(optional=True) or None,
+    )

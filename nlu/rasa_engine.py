@@ -12,10 +12,10 @@ from typing import Any
 
 import aiohttp
 
-from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, split_carried
+from nlu.catalogue import FALLBACK_INTENT, split_carried
 from nlu.errors import RasaUnavailableError
 from nlu.normalize import normalize
-from nlu.safety import danger_kind
+from nlu.safety import SafetyCheck
 from nlu.types import Entity, IntentScore, Parse
 
 # Rasa's FallbackClassifier answers with this name; our catalogue calls it out_of_scope.
@@ -25,10 +25,20 @@ RASA_FALLBACK = "nlu_fallback"
 class RasaEngine:
     name = "rasa"
 
-    def __init__(self, *, url: str, timeout_seconds: float = 4.0, safety: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        url: str,
+        timeout_seconds: float = 4.0,
+        safety: SafetyCheck | None = None,
+        raw: bool = False,
+        threshold: float = 0.35,
+    ) -> None:
+        """`raw=True` reports Rasa's own answer, without the safety check (for benchmarks)."""
         self.url = url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self._safety = safety
+        self._safety = None if raw else safety or SafetyCheck()
+        self._threshold = threshold
         self._session: aiohttp.ClientSession | None = None
 
     async def parse(self, text: str) -> Parse:
@@ -56,8 +66,10 @@ class RasaEngine:
             raise RasaUnavailableError("Rasa server answered /model/parse with something not JSON")
         ranking = tuple(_score(r) for r in body.get("intent_ranking") or [] if isinstance(r, dict))
         intent = _score(body.get("intent") or {})
-        if self._safety and intent.name != EMERGENCY_INTENT and danger_kind(normalize(text).text):
-            intent = IntentScore(EMERGENCY_INTENT, 1.0)
+        if self._safety is not None:
+            intent = self._safety.decide(
+                normalize(text).text, ranking or (intent,), threshold=self._threshold
+            )
         entities = (_entity(e) for e in body.get("entities") or [] if isinstance(e, dict))
         carried, aside = split_carried(intent.name, entities)
         return Parse(text, intent, carried, ranking, aside)

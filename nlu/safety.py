@@ -1,108 +1,828 @@
-"""The safety layer: a resident in danger must always hear "call 9-1-1".
+"""The safety check: is someone in danger, and what kind of danger is it?
 
-A statistical classifier can miss an emergency phrased in a way it never saw,
-so these patterns override it: recall comes first. They stay narrow enough not
-to swallow "where can i find an emergency shelter", "are there any emergency
-advisories" or "where do smoke detectors go": known harmless phrases are cut out
-of the text before the danger patterns are looked for, so a harmless phrase
-never hides a real danger said in the same breath.
+It runs on every turn, over the whole utterance, before the intent counts and
+whatever else was asked in the same breath ("my son swallowed a battery, where do
+batteries go"). A statistical classifier misses danger said in words it never saw,
+so the check is explainable lexicons first, one rule family per kind of danger,
+each naming the words that fired it:
+
+1. Harmless compounds are cut out first ("fire logs", "fire ban", "gas station",
+   "smoke detector" that is not sounding, "suicide prevention walk"), so a harmless
+   phrase never hides a real danger said in the same breath, and never raises one.
+2. Each rule is looked for over what is left. A match is dropped when its clause
+   negates it ("there is no fire", "my house doesn't smell of gas") or puts it in
+   the settled past ("the gas smell was last year", "a water main break yesterday");
+   a crisis statement is never dropped for being in the past.
+3. When several kinds match, the most specific first step wins: carbon monoxide
+   before fire ("the flame on the water heater is yellow and we all have headaches"),
+   poisoning before a person hurt ("took too many pills and I can't wake him").
+4. The classifier's emergency score is one more signal: a confident emergency with no
+   rule and no harmless compound is a general emergency.
+
+The kinds are the ids of the safety advice in the knowledge base, which holds every
+word and number the resident hears; this module only decides which kind applies.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
-# Checked before exclusions: an alarm sounding is danger even though "smoke alarm" is excluded.
-_ALARMS: Final = re.compile(
-    r"\b(smoke|carbon monoxide|co|fire|gas) (alarm|detector)s? (is |are |keeps )?"
-    r"(going off|went off|sounding|ringing)"
+from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT
+from nlu.types import IntentScore
+
+GENERAL: Final = "emergency"
+# The kinds, most specific first step first: the order decides when several match.
+KINDS: Final = (
+    "carbon_monoxide",
+    "gas",
+    "power_line",
+    "fire",
+    "poisoning",
+    "crisis",
+    "person_in_danger",
+    "urgent_water",
+    "urgent_sewer",
+    "urgent_animal",
+    "urgent_noise",
+)
+# Kinds that are a specific case of another, for reporting ("a downed power line" is a
+# person in danger, with its own first step).
+FAMILY: Final = {"power_line": "person_in_danger"}
+# Kinds a settled-past clause or an all-clear cannot cancel: a past attempt still counts,
+# and a child who swallowed a battery and "seems fine" still needs the Poison Centre.
+_NEVER_SETTLED: Final = frozenset({"crisis"})
+# Kinds looked for in the whole text: their cues name equipment that harmless compounds
+# cut out for the other kinds ("the gas fireplace has been on all day" and a headache).
+_RAW_KINDS: Final = frozenset({"carbon_monoxide"})
+_ALL_CLEAR_CANCELS: Final = frozenset(
+    {"carbon_monoxide", "gas", "fire", "person_in_danger", "power_line", "urgent_water",
+     "urgent_sewer", "urgent_noise"}
+)  # fmt: skip
+
+
+def _words(*alternatives: str) -> str:
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+_PERSON = _words(
+    r"my (?:little |baby |older |younger |teenage |2 |two |3 |three )?(?:son|daughter|kid|kids|"
+    r"child|children|baby|toddler|boy|girl|grandson|granddaughter|grandchild|husband|wife|"
+    r"partner|mom|mother|mum|dad|father|grandma|grandpa|grandmother|grandfather|nan|nana|"
+    r"friend|roommate|brother|sister|boyfriend|girlfriend|nephew|niece|neighbour|neighbor|"
+    r"uncle|aunt|cousin|teenager|student)",
+    r"(?:\d+|one|two|three|four|five) (?:year|month) old",
+    r"(?:the|our|a) (?:baby|babies|kid|kids|toddler|child|children|boy|girl)",
+    r"grandpa|grandma|he|she|i|we|they|someone|somebody|him|her|me",
+)
+_SUBSTANCE = _words(
+    r"bleach",
+    r"ammonia",
+    r"\w* ?cleaner",
+    r"cleaning (?:stuff|products?|spray|solution)",
+    r"detergent",
+    r"(?:laundry|dishwasher|tide|detergent) (?:pods?|packets?|tablets?|soap)",
+    r"pods?",
+    r"(?:little )?(?:laundry )?packets?",
+    r"windshield washer(?: fluid)?",
+    r"washer fluid",
+    r"anti ?freeze",
+    r"coolant",
+    r"(?:green |blue )?car fluid",
+    r"pesticides?",
+    r"insecticide",
+    r"weed ?killer",
+    r"herbicide",
+    r"(?:rat|mouse|ant) (?:poison|bait)",
+    r"poison",
+    r"pellets",
+    r"mushrooms?",
+    r"berries",
+    r"berry",
+    r"button batter(?:y|ies)",
+    r"batter(?:y|ies)",
+    r"magnets?",
+    r"pills?",
+    r"tablets?",
+    r"medicine",
+    r"medications?",
+    r"meds",
+    r"tylenol",
+    r"advil",
+    r"aspirin",
+    r"acetaminophen",
+    r"ibuprofen",
+    r"gummies",
+    r"edibles?",
+    r"cannabis",
+    r"vape (?:juice|liquid)",
+    r"e ?juice",
+    r"nicotine",
+    r"lamp oil",
+    r"(?:paint )?thinner",
+    r"turpentine",
+    r"gasoline",
+    r"kerosene",
+    r"lighter fluid",
+    r"nail polish remover",
+    r"acetone",
+    r"(?:pool )?chlorine",
+    r"pool chemicals?",
+    r"drain (?:cleaner|opener)",
+    r"mouthwash",
+    r"hand sanitizer",
+    r"essential oils?",
+    r"rubbing alcohol",
+    r"solvents?",
+    r"fentanyl",
+    r"opioids?",
+    r"heroin",
+    r"pain ?killers",
+    r"oxy\w*",
+    r"drugs",
+    r"chemicals?",
+    r"lye",
+    r"acid",
+    r"cigarettes?",
+    r"antidepressants?",
+)
+_SYMPTOM = _words(
+    r"throwing up",
+    r"vomiting",
+    r"puking",
+    r"wobbly",
+    r"drowsy",
+    r"slurring",
+    r"coughing",
+    r"choking",
+    r"dizzy",
+    r"mouth is (?:blue|burning|red)",
+    r"cant breathe",
+    r"not breathing",
+    r"passed out",
+    r"unconscious",
+    r"wont wake up",
+    r"tummy hurts",
+    r"stomach hurts",
+    r"acting (?:weird|strange|funny)",
+    r"foaming",
+)
+_APPLIANCE = _words(
+    r"dryer",
+    r"stove",
+    r"oven",
+    r"outlet",
+    r"plug",
+    r"wall plug",
+    r"socket",
+    r"cord",
+    r"extension cord",
+    r"wire",
+    r"wires",
+    r"wiring",
+    r"panel",
+    r"electrical panel",
+    r"furnace",
+    r"heater",
+    r"space heater",
+    r"microwave",
+    r"toaster",
+    r"tv",
+    r"computer",
+    r"laptop",
+    r"charger",
+    r"battery",
+    r"motor",
+    r"engine",
+    r"car",
+    r"fan",
+    r"light",
+    r"lamp",
+    r"fridge",
+    r"washer",
+    r"dishwasher",
+    r"kettle",
+    r"breaker",
+    r"fuse box",
+    r"power bar",
+    r"e ?bike",
+    r"scooter",
+    r"chimney",
+    r"pipe",
+    r"stove pipe",
+    r"meter",
+    r"transformer",
+)
+_SOUNDING = _words(
+    r"(?:is |are |keeps |keep |just |has been |been |started |starts )?(?:going off|went off|"
+    r"goes off|go off|beeping|beeps|beeped|sounding|ringing|screaming|blaring|alarming|"
+    r"wailing|shrieking)",
+    r"wont stop",
+    r"(?:is |keeps |just )?(?:going|gone) off",
+)
+_CO = _words(r"carbon monoxide", r"carbon mono ?side", r"carbon", r"co", r"c o", r"co2")
+_ANIMAL = _words(
+    r"dogs?",
+    r"cats?",
+    r"raccoons?",
+    r"bats?",
+    r"fox",
+    r"foxes",
+    r"skunks?",
+    r"coyotes?",
+    r"squirrels?",
+    r"animals?",
+    r"strays?",
+    r"puppy",
+    r"kitten",
+    r"rats?",
+    r"groundhogs?",
+    r"wolf",
+    r"deer",
 )
 
 _HARMLESS: Final = re.compile(
-    r"\b(non emergency|emergency (shelter|shelters|housing|advisory|advisories|alert|alerts|"
-    r"preparedness|kit|kits|management|plan|planning|dental|child care|fund|contact|number|"
-    r"line|services? (number|line))|fire (hydrant|hydrants|pit|pits|ban|bans|works|extinguisher|"
-    r"extinguishers|station|stations|hall|halls|route|routes|safety|permit|permits|"
-    r"department|services|service|chief|inspection|inspections|wood|place)|fireworks|"
-    r"(smoke|carbon monoxide|co|fire|gas) (alarm|alarms|detector|detectors)|"
-    r"gas (station|stations|bill|bills|tax|price|prices|can|cans|cylinder|cylinders|tank|tanks|"
-    r"barbecue|bbq|mower|mowers|grill|furnace|fireplace|meter|company)|"
-    r"(glue|staple|nail|caulking|caulk|spray|water|toy|paint|heat) guns?|"
-    r"flu shots?|booster shots?|covid shots?|"
-    r"(burning|burn) (permit|permits|ban|bans)|open air burning|"
-    r"smoking (area|areas|bylaw|ban)|smoke free|second hand smoke|"
-    r"(cpr|first aid) (course|courses|training|class|classes))\b"
+    r"\b(?:"
+    + "|".join(
+        (
+            r"fire ?(?:logs?|log box|ban|bans|extinguishers?|halls?|hydrants?|pits?|places?|"
+            r"departments?|fighters?|works|starters?|wood|proof|safety|stations?|chief|routes?|"
+            r"permits?|trucks?|drills?|and rain|inspections?|services?|insert)",
+            r"campfires?",
+            r"bonfires?",
+            r"firefighters?",
+            r"fireworks?",
+            r"(?:guys|crew|team|they|you|we|he|she|chili|this) (?:were|was|are|is) (?:on )?fire",
+            r"(?:have|light|start|make|having) a (?:camp |back ?yard |small |bon )?fire",
+            r"(?:burn|burning) (?:garbage|leaves|brush|wood|yard waste|permits?|bans?)",
+            r"(?:can|allowed to) burn",
+            r"burnt? out",
+            r"burned out",
+            r"burned down",
+            r"smoke free",
+            r"second hand smoke",
+            r"smoking (?:area|areas|bylaw|ban)",
+            r"quit (?:smoking|vaping)",
+            r"(?:car|burglar|house|security|clock|bike) alarms?",
+            r"(?:nerf|glue|staple|nail|caulking|caulk|spray|water|toy|paint|heat|squirt|hot glue|bb) guns?",
+            r"gun (?:safes?|locks?|cabinets?)",
+            r"seizure of",
+            r"were on fire (?:today|tonight|lately)",
+            r"(?:green bin|bin|bins|garbage|compost|fridge|garbage can) smells? (?:like|of) "
+            r"(?:rotten eggs?|sulph?ur)",
+            r"put (?:\w+ ){0,3}in (?:the )?(?:blue box|green bin|garbage|recycling)",
+            r"alarm clocks?",
+            r"alarm on my car",
+            r"set an alarm",
+            r"(?:smoke|carbon monoxide|co|fire|heat) (?:alarm|detector)s? (?:battery|batteries)",
+            r"(?:alarm|detector) (?:is |keeps )?chirping",
+            r"chirp\w*",
+            r"(?:smoke )?alarm (?:went off|goes off|going off) (?:when|while|because) "
+            r"(?:i was |im |we were )?(?:cooking|making|frying|showering|burnt|burned|the toast)\w*",
+            r"gas (?:stations?|bills?|prices?|cans?|company|companies|tax|fireplace permit|"
+            r"powered|generator|barbecue|bbq|stove disposal|mower|lawn mower|leaf blower|"
+            r"cylinders?|tanks? disposal|line work|work)",
+            r"(?:old|leftover|left over) (?:gas|fuel|gasoline)",
+            r"(?:beans|it) gives? me gas",
+            r"give me gas",
+            r"spark plugs?",
+            r"suicide (?:prevention|awareness|walk|run)",
+            r"shooting (?:range|ranges|star|stars|hoops|pool|photos|video)",
+            r"shooting (?:up|out)",
+            r"(?:dead|died) (?:weight|batter(?:y|ies)|end|tree|trees|sod|lawn|grass|plants?|bird|"
+            r"raccoon|deer|animal|skunk|squirrel|christmas trees?)",
+            r"(?:battery|lawn|plants?|houseplants|phone) (?:in my car )?(?:died|is dying|are dying)",
+            r"dying to",
+            r"died laughing",
+            r"(?:is|are) killing me",
+            r"could kill for",
+            r"kill (?:weeds|dandelions|bugs|wasps|ants|the weeds|grass)",
+            r"killed it",
+            r"killer spray",
+            r"(?:weed|wasp|bug) killer",
+            r"(?:food|ivy) poisoning",
+            r"poison ivy",
+            r"emergency (?:shelter|shelters|housing|vet|vets|kit|kits|alert|alerts|preparedness|"
+            r"fund|dental|room hours|number|line|plan)",
+            r"non emergency",
+            r"not (?:an|a) emergency",
+            r"no emergency",
+            r"(?:cpr|first aid) (?:course|courses|training|class|classes|kits?)",
+            r"water main (?:work|repair|repairs|construction|project)",
+            r"(?:drowning|drowned) in (?:leaves|cardboard|boxes|paper|snow|work|bills|garbage)",
+            r"heart is broken",
+            r"broken heart",
+            r"(?:sewer|water) bills?",
+            r"storm drain",
+            r"catch basin",
+            r"(?:party|goodbye party|birthday party) (?:supplies|decorations|at work|left)",
+            r"having a party (?:on|this|next)",
+            r"dog chewed",
+        )
+    )
+    + r")\b"
 )
 
-_DANGER: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
-    (
-        "gas",
-        re.compile(
-            r"\b(smell(s|ing)? (of |like )?(natural )?gas|gas (smell|leak|leaking|is leaking)|"
-            r"leaking gas|carbon monoxide|"
-            r"(smell|smells|smelling) (of |like )?rotten eggs?|rotten egg smell)\b"
+_RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        # ---------------------------------------------------------------- carbon monoxide
+        (
+            "carbon_monoxide",
+            rf"\b{_CO} (?:alarm|detector|monitor|thing|sensor)s? (?:\w+ )?{_SOUNDING}",
         ),
-    ),
-    (
-        "fire",
-        re.compile(
-            r"\b(fire|fires|flames|on fire|ablaze|burning (house|building|car)|"
-            r"(house|building|car|kitchen|garage|apartment) is burning|explosion|exploded|"
-            r"smoke (is )?(coming|pouring|everywhere|filling|billowing)|full of smoke|"
-            r"(see|smell|there's|there is|lots of|thick) smoke)\b"
+        ("carbon_monoxide", rf"\b(?:alarm|detector) (?:for|of) {_CO}\b.*\b{_SOUNDING}"),
+        (
+            "carbon_monoxide",
+            r"\bcarbon monoxide (?:in|leak|leaking|poisoning|levels?|reading|is high)",
         ),
-    ),
-    (
-        "power_line",
-        re.compile(
-            r"\b(((power|hydro|electrical|electric) (line|lines|wire|wires|pole)|"
-            r"live wires?|wires?) (is |are |went |came )?"
-            r"(down|sparking|on fire|arcing|on the road|hanging)|"
-            r"downed (power|hydro) (line|lines|wire|wires)|sparking (wire|wires|line|lines)|"
-            r"(power|hydro|electrical|electric) (line|lines|wire|wires|pole)\b.*\b"
-            r"(sparking|sparks|arcing|smoking|down|on fire|fell|fallen)|"
-            r"(sparking|sparks|arcing)\b.*\b(line|lines|wire|wires)|"
-            r"(fell|fallen|down|landed) on (a |the )?(power|hydro) (line|lines|wire|wires))\b"
+        ("carbon_monoxide", r"\b(?:alarm|detector) (?:says|shows|reads) co\b"),
+        (
+            "carbon_monoxide",
+            r"\b(?:headaches?|dizzy|dizziness|nause\w+|throwing up|vomiting|sick|sleepy|drowsy|"
+            r"confused|cant think straight)\b.*\b(?:furnace|heater|heat on|heat|generator|"
+            r"(?:car|engine) (?:was |is )?running|barbecue inside|bbq inside|fireplace|"
+            r"water heater|garage with the door|alarm|detector)\b",
         ),
-    ),
-    (
-        "medical",
-        re.compile(
-            r"\b(not breathing|isn't breathing|isnt breathing|stopped breathing|can't breathe|"
-            r"cant breathe|cannot breathe|trouble breathing|heart attack|chest pain|"
-            r"chest pains|having a stroke|a stroke|unconscious|unresponsive|collapsed|"
-            r"passed out|overdos(e|ed|ing)|bleeding|seizure|choking|drowning|"
-            r"in labou?r|having a baby|anaphyla\w*|allergic reaction|not waking up|won't wake up|"
-            r"suicid\w*|kill (myself|himself|herself|themselves)|end my life|"
-            r"hit by a (car|truck|bus)|badly (hurt|injured)|seriously (hurt|injured)|"
-            r"(crash|accident|collision) with injuries|people (are )?(hurt|injured|trapped)|"
-            r"trapped in)\b"
+        (
+            "carbon_monoxide",
+            r"\b(?:furnace|heater|turned the heat on|generator|(?:car|engine) (?:was |is )?running|"
+            r"barbecue inside|bbq inside|fireplace|water heater|alarm that is not the smoke)\b.*\b"
+            r"(?:headaches?|dizzy|dizziness|nause\w+|throwing up|vomiting|feel(?:s)? sick|sleepy|"
+            r"drowsy|confused|cant think straight)\b",
         ),
-    ),
-    (
-        "crime",
-        re.compile(
-            r"\b(break(ing)? in|broke in|breaking into|broken into right now|intruder|"
-            r"someone (is )?in my (house|home|apartment)|burglar\w*|being robbed|robbery|"
-            r"(has|with|holding|pulled|waving|pointing) a (gun|knife|weapon)|gunshots?|"
-            r"shots fired|shooting|stabbed|stabbing|(been|got|was|being) shot|"
-            r"assault(ed|ing)?|attacking (me|us|someone)|being attacked|kidnap\w*|"
-            r"hitting me|threatening to kill|going to kill)\b"
+        # --------------------------------------------------------------------------- gas
+        (
+            "gas",
+            r"\b(?:smell|smells|smelled|smelling|stinks?|reeks?)(?: of| like)? (?:natural )?"
+            r"(?:gas|propane|rotten eggs?|sulph?ur|sulfur)\b",
         ),
-    ),
+        ("gas", r"\b(?:gas|propane|rotten eggs?|sulph?ur|sulfur|skunky sulph?ur) smell"),
+        ("gas", r"\b(?:gas|propane) (?:leak|leaking|is leaking|hissing|is hissing)"),
+        ("gas", r"\bleaking (?:natural )?(?:gas|propane)|\bleaking gas\b"),
+        (
+            "gas",
+            r"\b(?:hit|cut|broke|ripped up|ripped|damaged|struck|severed|punctured|dug into) "
+            r"(?:a |the |into a |into the )?(?:gas|yellow) (?:line|pipe|main)",
+        ),
+        (
+            "gas",
+            r"\b(?:gas|propane|barbecue|bbq) (?:line|pipe|tank|cylinder|meter|main)s? "
+            r"(?:\w+ ){0,4}(?:is |are )?(?:hissing|leaking|blowing|frosting|whooshing)",
+        ),
+        (
+            "gas",
+            r"\b(?:meter|dials|tank|pipe|line|stove|furnace|barbecue|bbq)\b.*\b(?:hissing|whooshing)"
+            r"|\b(?:hissing|whooshing)\b.*\b(?:gas|propane|meter|pipe|tank)\b",
+        ),
+        # -------------------------------------------------------------------------- fire
+        (
+            "fire",
+            r"\b(?:on fire|caught fire|catch(?:ing)? fire|set (?:itself )?on fire|burst into flames)",
+        ),
+        ("fire", r"\b(?:flames?|ablaze|blaze|inferno)\b"),
+        (
+            "fire",
+            r"\b(?:house|kitchen|grease|chimney|car|garage|electrical|brush|grass|forest|bush|"
+            r"basement|apartment|building|dumpster|truck|stove|oven|attic|shed|barn|deck|balcony|"
+            r"room|bedroom|wire|wiring|a|big|huge|small|theres a|there is a) fire\b",
+        ),
+        ("fire", r"\bfire (?:in|at|on|upstairs|downstairs|right now|is|spreading|next door)\b"),
+        (
+            "fire",
+            r"\bsmoke (?:is |was )?(?:coming|pouring|billowing|everywhere|filling|from|in the|"
+            r"upstairs|downstairs|all over|under)",
+        ),
+        (
+            "fire",
+            r"\b(?:full of|filling (?:up )?with|lots of|thick|black|grey|gray|see|smell|theres|"
+            r"there is|so much|a lot of|smelled) smoke\b",
+        ),
+        (
+            "fire",
+            rf"\b{_APPLIANCE} (?:\w+ ){{0,3}}(?:is |are |was |just |started |keeps |its )?"
+            r"(?:smoking|sparking|melting|crackling|arcing|burning|glowing)",
+        ),
+        (
+            "fire",
+            r"\b(?:smoking|melting|crackling|arcing)\b.*\b(?:outlet|plug|wire|cord|panel|behind the)\b",
+        ),
+        ("fire", r"\bsparks?\b|\bsparking\b"),
+        (
+            "fire",
+            r"\b(?:smell|smells|smelling|smelled|smell of|smell like|smells like)(?: of| like)? "
+            r"(?:something )?(?:burn\w*)",
+        ),
+        (
+            "fire",
+            r"\bburning (?:smell|plastic|rubber|wire|wires|inside)|\bsomething (?:is )?burning",
+        ),
+        ("fire", r"\b(?:is|are|its) burning\b"),
+        (
+            "fire",
+            r"\b(?:curtains?|drapes|blinds|barbecue|bbq|grill|tree|couch|sofa|bed|mattress|deck|"
+            r"shed|garage|pan|pot|oil|grease|stove|candle|house|building|roof|christmas tree) "
+            r"(?:\w+ ){0,3}(?:just )?went up\b",
+        ),
+        ("fire", r"\b(?:orange|red) glow|\bglowing (?:red|orange)|\bwall is orange|\bdoor is hot"),
+        ("fire", r"\bhot to (?:the )?touch\b"),
+        ("fire", r"\b(?:smoke|fire|heat) (?:alarm|detector)s? (?:\w+ ){0,2}" + _SOUNDING),
+        ("fire", r"\b(?:all grey|all gray)\b.*\balarm\b|\balarm\b.*\b(?:all grey|all gray)\b"),
+        (
+            "fire",
+            r"\bthe alarm (?:is |keeps )?(?:going off|wont stop|is ringing)\b.*\b(?:smoke|breathe|hot)",
+        ),
+        ("fire", r"\bblack stuff is coming out\b"),
+        # --------------------------------------------------------------------- poisoning
+        ("poisoning", rf"\b{_PERSON} (?:just )?(?:swallowed|swallow|ingested)\b"),
+        (
+            "poisoning",
+            rf"\b{_PERSON} (?:just |might have |may have |accidentally |has |have )?"
+            r"(?:drank|drunk|drink|ate|eaten|eat|licked|lick|chewed|chewing|bit into|ingested|"
+            r"inhaled|got into|took|taken|had|sucked on|sucking on|was chewing on|"
+            r"was eating|was drinking)\b"
+            rf"(?: \w+){{0,7}} {_SUBSTANCE}\b",
+        ),
+        (
+            "poisoning",
+            rf"\b(?:got into|into) (?:the |my |his |her )?(?:{_SUBSTANCE}|cupboard under the sink|medicine cabinet)",
+        ),
+        ("poisoning", r"\boverdos\w*|\bo ?ds?\b on|\bod(?:ed|d|ing)\b|\bpoisoned\b"),
+        (
+            "poisoning",
+            r"\btook (?:way )?(?:too many|too much|a handful of|all (?:of )?(?:my|his|her|the))",
+        ),
+        (
+            "poisoning",
+            r"\b(?:took|taken|taking|had) (?:\w+ ){0,2}(?:pills?|medicine|meds|medications?|"
+            r"tablets?|doses?)\b.*\b(?:twice|double|too many|too much|by accident|by mistake|"
+            r"extra|over and over|again and again|whole bottle)\b",
+        ),
+        (
+            "poisoning",
+            r"\b(?:pills?|medicine|meds|tablets?)\b.*\b(?:bottle is empty|all gone|half gone)\b",
+        ),
+        (
+            "poisoning",
+            r"\b(?:mixed|mixing|combined) (?:\w+ )?(?:bleach|ammonia|chemicals?|cleaners?|vinegar)"
+            r"\b.*\b(?:and|with)\b",
+        ),
+        ("poisoning", r"\bfumes\b.*\b(?:cough\w*|cant breathe|dizzy|sick|burning|headache)"),
+        ("poisoning", rf"\b{_SUBSTANCE}\b.*\b{_SYMPTOM}"),
+        # ------------------------------------------------------------------------ crisis
+        (
+            "crisis",
+            r"\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting|hang|shoot|drown) (?:my ?self|himself|herself|themselves)\b(?! (?:on|while|with|by accident|accidentally)\b)",
+        ),
+        ("crisis", r"\bsuicid\w*|\bself ?harm\w*"),
+        ("crisis", r"\b(?:end|ending|take|taking) (?:my|his|her|their) (?:own )?life\b"),
+        ("crisis", r"\b(?:end|ending) it all\b|\bend it tonight\b|\bend things\b"),
+        (
+            "crisis",
+            r"\b(?:want|going|thinking about|thought about|feel like|ready) (?:to )?(?:end|ending) it\b(?! (?:now|here|there))",
+        ),
+        (
+            "crisis",
+            r"\b(?:want|wanna|going|ready|wish) (?:to )?die\b|\bwant to be dead\b|\bjust want to die",
+        ),
+        (
+            "crisis",
+            r"\bbetter off (?:dead|without me|if i (?:was|were|wasnt) (?:gone|here|dead|around))",
+        ),
+        ("crisis", r"\bdont (?:want|wanna) (?:to )?(?:be alive|live|be here|exist|wake up|go on)"),
+        (
+            "crisis",
+            r"\bno (?:reason|point|will) (?:to|in) (?:live|living|go on|going on|keep going)",
+        ),
+        (
+            "crisis",
+            r"\b(?:cant|dont|do not) see (?:the|any) point (?:of|in) (?:going on|living|life|anything|"
+            r"it all|being alive|carrying on)",
+        ),
+        (
+            "crisis",
+            r"\bwhats the point (?:of|in) (?:anything|living|life|going on|being alive|it all)",
+        ),
+        (
+            "crisis",
+            r"\bcant (?:go on|do this anymore|do it anymore|take (?:it|the pain|this) anymore|keep going)",
+        ),
+        (
+            "crisis",
+            r"\b(?:so )?tired of (?:living|life|being alive)\b(?! (?:next|near|beside|by|in|with|here|on))",
+        ),
+        (
+            "crisis",
+            r"\bwish (?:i|id) (?:was|were|had) (?:dead|never been born)|\bwish i (?:wasnt|werent) (?:here|alive|born)|\bwish i could disappear",
+        ),
+        (
+            "crisis",
+            r"\b(?:go to sleep|sleep|fall asleep) and (?:never|not) wake up|\bhope i dont wake up",
+        ),
+        (
+            "crisis",
+            r"\bwont be (?:here|around|alive) (?:by|for|much|anymore|tomorrow)|\bnot (?:be|being) (?:here|around) (?:much )?(?:longer|anymore)",
+        ),
+        ("crisis", r"\bdont think ill be (?:here|around|alive)"),
+        (
+            "crisis",
+            r"\b(?:nobody|no one|noone) (?:\w+ ){0,2}(?:cares|care|notice|miss me|would (?:even )?(?:notice|care|miss))\b.*\bif i (?:die|died|was gone|were gone|disappeared|wasnt here|was dead)",
+        ),
+        ("crisis", r"\bif i (?:die|died|was gone|were gone|disappeared|was dead)\b"),
+        ("crisis", r"\b(?:burden to everyone|burden on everyone|everyones burden)\b"),
+        ("crisis", r"\bdisappear (?:for good|forever)\b"),
+        ("crisis", r"\bsaying goodbye to (?:people|everyone|my family)"),
+        (
+            "crisis",
+            r"\bgave (?:away )?(?:my|all my|all of my) (?:\w+ )?(?:things|stuff|belongings|dog|cat|pets?)(?: away)?",
+        ),
+        ("crisis", r"\bwrote (?:letters|a letter|a note|notes|goodbye) to (?:my|everyone)"),
+        (
+            "crisis",
+            r"\b(?:have|got) a plan (?:for tonight|to end|to kill|to do it)|\bi have a plan\b",
+        ),
+        ("crisis", r"\brope (?:ready|in the)\b"),
+        ("crisis", r"\b(?:jump|jumping) (?:off|from|in front of)\b"),
+        (
+            "crisis",
+            r"\bdriv\w+ (?:my car )?(?:into|off) (?:the|a) (?:lake|bridge|wall|tree|river|cliff)",
+        ),
+        ("crisis", r"\bstanding on (?:the|a) (?:overpass|bridge|roof|ledge|edge)"),
+        (
+            "crisis",
+            r"\bno way out\b|\bmy life is over\b|\bnot (?:to )?exist\b|\bnot being here anymore",
+        ),
+        ("crisis", r"\bbottle of pills in front of me\b"),
+        # ------------------------------------------------------------------------- power lines
+        (
+            "power_line",
+            r"\b(?:power|hydro|electrical|electric) (?:line|lines|wire|wires|pole)s? (?:\w+ ){0,2}"
+            r"(?:down|sparking|on fire|arcing|on the road|hanging|fell|fallen|snapped)"
+            r"|\bdowned (?:power|hydro) (?:line|lines|wire|wires)|\blive wires?\b"
+            r"|\b(?:hydro|power) (?:line|wire)s? (?:is |are )?down",
+        ),
+        # ------------------------------------------------------------------- a person in danger
+        (
+            "person_in_danger",
+            r"\b(?:not|isnt|stopped|cant|cannot|can not|trouble|barely|hard to|struggling to) "
+            r"breath(?:e|ing)",
+        ),
+        (
+            "person_in_danger",
+            r"\b(?:unconscious|unresponsive|not responding|isnt responding|not moving|isnt moving|"
+            r"wont wake up|cant wake (?:him|her|them|my)|not waking up|passed out|collapsed|fainted|"
+            r"blacked out|face down|going under|heart attack|chest pains?|having a stroke|"
+            r"a stroke|seizure|seizing|convuls\w+|choking|drowning|anaphyla\w*|allergic reaction)\b",
+        ),
+        (
+            "person_in_danger",
+            r"\b(?:lips|face|he|she|baby) (?:is |are )?(?:going|turning) (?:blue|grey|gray|purple)",
+        ),
+        (
+            "person_in_danger",
+            r"\bface is drooping|\bcant (?:lift|move|feel) (?:his|her|my) (?:arm|leg|face)|\bwords are coming out wrong|\bslurring",
+        ),
+        (
+            "person_in_danger",
+            r"\b(?:fell|fallen|gone|went) (?:through|in|into) the ice|\bthrough the ice\b",
+        ),
+        ("person_in_danger", r"\bin the water\b.*\b(?:waving|going under|cant swim|help)"),
+        (
+            "person_in_danger",
+            r"\bbleeding\b|\b(?:cut|hurt|injured) (?:\w+ ){0,2}(?:really )?(?:bad|badly)\b"
+            r"|\b(?:badly|seriously|really) (?:hurt|injured)\b"
+            r"|\b(?:is|are|got|was|been|people|someone|driver|rider|cyclist|kid) (?:\w+ )?(?:hurt|injured)\b",
+        ),
+        (
+            "person_in_danger",
+            r"\bcant get up\b|\bhit (?:his|her|my) head\b|\bbroke (?:his|her|my) (?:leg|arm|hip|neck|back)",
+        ),
+        (
+            "person_in_danger",
+            r"\b(?:trapped|pinned)\b|\bstuck (?:under|inside|in the car|in the water)",
+        ),
+        (
+            "person_in_danger",
+            r"\b(?:is|im|are) stuck\b.*\b(?:elevator|under)\b.*\b(?:hurt|pain|breath|help)",
+        ),
+        (
+            "person_in_danger",
+            r"\b(?:hit by|run over by|struck by) (?:a |the )?(?:car|truck|bus|van|vehicle|train|driver)"
+            r"|\b(?:car|truck|bus|van|vehicle|driver|snowplow) (?:just )?(?:hit|struck|ran over|knocked "
+            r"down|pushed) (?:a|an|the|my|our|some)? ?(?:cyclist|pedestrian|kid|child|boy|girl|man|"
+            r"woman|person|someone|guy|lady|biker|jogger|old|senior|car into)"
+            r"|\b(?:got|been|was|just got) hit\b(?! (?:with a lot|by a lot))|\bran over\b|\bflipped over\b",
+        ),
+        (
+            "person_in_danger",
+            r"\b(?:crash|crashed|accident|collision)\b.*\b(?:hurt|injured|bleeding|trapped|unconscious|not moving|isnt moving)\b",
+        ),
+        (
+            "person_in_danger",
+            r"\b(?:breaking in|break in|broke in|breaking into|trying to (?:get|break) in|intruder|"
+            r"someone (?:is )?in (?:my|our|the) (?:house|home|apartment|basement)|being robbed|"
+            r"robbing|mugged|held up|(?:has|with|holding|pulled|waving|pointing) a (?:gun|knife|"
+            r"weapon|machete)|gun|guns|gunshots?|shots fired|shooting|shot at|stabbed|stabbing|"
+            r"(?:being|getting|was) (?:attacked|assaulted|beaten|robbed|shot|stabbed|followed)|"
+            r"beating (?:someone|him|her|me|up)|beating \w+ up|attacking|following me|kidnap\w*|"
+            r"hitting me|threatening (?:to kill|me|us)|going to kill|glass breaking|"
+            r"hiding (?:upstairs|in|from))\b",
+        ),
+        (
+            "person_in_danger",
+            r"\b(?:missing|lost|cant find) (?:my|a|our) (?:child|kid|son|daughter|toddler|baby)",
+        ),
+        (
+            "person_in_danger",
+            r"\b(?:lying|laying) (?:on|in) (?:the|his|her) \w+ (?:\w+ )?(?:not moving|bleeding)|\blying (?:face down|in the road)",
+        ),
+        ("person_in_danger", r"\bon the floor\b.*\b(?:not answering|grey|gray|blue|not moving)"),
+        # -------------------------------------------------------------------- urgent: water
+        ("urgent_water", r"\bwater ?main\b(?! (?:work|repair|project))|\bmain break\b"),
+        (
+            "urgent_water",
+            r"\bhydrant\b.*\b(?:spraying|gushing|burst|shooting|knocked over|sheared|broken off|"
+            r"flooding|wide open|blasting|spewing)|\b(?:knocked over|hit) the hydrant",
+        ),
+        (
+            "urgent_water",
+            r"\bwater (?:is )?(?:\w+ )?(?:gushing|pouring|bubbling|shooting|spraying|coming up|"
+            r"coming out|spewing|running|rising)\b.*\b(?:road|street|ground|asphalt|pavement|cracks|"
+            r"hole|sidewalk|pothole|boulevard|driveways?)",
+        ),
+        (
+            "urgent_water",
+            r"\briver of water|\b(?:street|road) (?:is |has )?(?:turned into a lake|flooding from|flooded from)|\bturned into a lake",
+        ),
+        (
+            "urgent_water",
+            r"\b(?:flooding|flooded) (?:the|our|my) (?:road|street)|\bburst pipe under",
+        ),
+        (
+            "urgent_water",
+            r"\b(?:no|without) water (?:at all|in the house|coming out)|\bno water\b.*\b(?:tap|taps|"
+            r"suddenly|neighbours|all of a sudden)|\bnothing came out\b",
+        ),
+        # -------------------------------------------------------------------- urgent: sewer
+        (
+            "urgent_sewer",
+            r"\b(?:sewage|sewer water|sewer|raw sewage)\b(?! (?:smell|bill|rates?|line work))",
+        ),
+        (
+            "urgent_sewer",
+            r"\bdrain (?:is )?(?:overflowing|backing up|backed up|bubbling up|bubbling|filling)"
+            r"|\b(?:dirty|brown|black|stinky|smelly) water\b.*\b(?:drain|toilet|basement|coming up)"
+            r"|\btoilet (?:is |keeps )?(?:overflowing|filling up by itself|spilling)"
+            r"|\bcomes up in (?:our|my|the) basement",
+        ),
+        # -------------------------------------------------------------------- urgent: animal
+        (
+            "urgent_animal",
+            rf"\b{_ANIMAL}\b.*\b(?:bit|bite|bites|bitten|biting|scratched|grabbed .* teeth|got my)\b"
+            rf"|\b(?:bit|bitten|scratched|attacked|bites?) (?:by|from) (?:a |the |our |my )?(?:\w+ )?{_ANIMAL}\b"
+            rf"|\b(?:dog|animal|raccoon|bat) bite\b",
+        ),
+        (
+            "urgent_animal",
+            r"\bbats?\b.*\b(?:bedroom|room|pillow|bed|sleep|sleeping|slept|woke|asleep|crib)\b"
+            r"|\b(?:woke|woke up|sleeping)\b.*\bbats?\b",
+        ),
+        # --------------------------------------------------------------------- urgent: noise
+        (
+            "urgent_noise",
+            r"\b(?:loud|huge|big|house|wild|crazy|massive) party\b|\bparty (?:next door|upstairs|"
+            r"downstairs|across|on my street|is (?:so |super |really )?loud|super loud|so loud)"
+            r"|\b(?:music|bass|stereo|speakers?) (?:is |are )?(?:blasting|blaring|booming|shaking|"
+            r"rattling|so loud|too loud)|\b(?:blasting|blaring) (?:music|their music)\b|\brevving\b"
+            r"|\bscreaming along\b|\brave\b|\bhaving a party\b(?!.*\b(?:on|this|next) \w+day)"
+            r"|\bnoise complaint\b.*\b(?:right now|all night|still going|tonight)\b"
+            r"|\b\d+ teenagers\b|\bbass from\b",
+        ),
+    )
 )
 
+_CLAUSE_BREAK: Final = re.compile(
+    r"\b(?:but|also|anyway|and also|so|then|because)\b|\band (?=(?:i|we|hes|shes|its|now|the|my)\b)"
+)
+_NEGATION: Final = re.compile(
+    r"\b(?:no|not|isnt|arent|wasnt|werent|doesnt|dont|didnt|never|nothing|without|nobody|no one|noone)\b"
+)
+_SETTLED_PAST: Final = re.compile(
+    r"\b(?:last (?:week|month|year|spring|summer|fall|autumn|winter|weekend|time|saturday|"
+    r"sunday|monday|tuesday|wednesday|thursday|friday)|(?:years|months|weeks|days) ago|"
+    r"yesterday|a while (?:ago|back)|earlier this (?:year|month)|when i was (?:a )?(?:kid|child)|"
+    r"(?:was|were|been|got) (?:cleaned up|fixed|repaired|put out))\b"
+)
+_ALL_CLEAR: Final = re.compile(
+    r"\b(?:false alarm|(?:its|it was|it is|hes|he is|shes|she is|they are|theyre|were|we are|"
+    r"im|i am|everyone is|everybody is|all) (?:all )?(?:fine|okay|ok|alright|all right|safe|good)"
+    r"(?: now)?|it was (?:nothing|just|only)|nobody (?:is |was |got )?hurt|no one (?:is |was |got )?"
+    r"(?:hurt|injured)|nothing (?:is )?(?:wrong|on fire|burning)|never mind|nevermind|"
+    r"(?:i|we|they|firefighters) (?:put|got) it out|(?:the )?fire is out|its out now|we (?:all )?got out|burnt toast|"
+    r"i was (?:just )?(?:joking|kidding)|i feel (?:better|okay|fine))\b"
+)
+# Cues general enough to give way to a more specific kind heard with them: a bite that
+# bleeds needs the bite advice (wash it, see a doctor, rabies), not only "call 9-1-1".
+_YIELDS: Final = {"bleeding": "urgent_animal"}
+_NEGATION_WINDOW = 3  # words before a cue that can negate it ("there is no fire")
 
-def danger_kind(normalized_text: str) -> str | None:
-    """The kind of danger in the text (gas, fire, power_line, medical, crime), or None.
 
-    Gas comes first: its advice differs (leave the building before calling).
+@dataclass(frozen=True, slots=True)
+class Danger:
+    """A kind of danger heard, and the words that made the call (for explaining it)."""
+
+    kind: str
+    cue: str
+    source: str = "rule"  # "rule", or "classifier" when only the emergency score said so
+
+    @property
+    def family(self) -> str:
+        return FAMILY.get(self.kind, self.kind)
+
+
+def _clean(text: str) -> str:
+    """Lower case words without apostrophes: "isn't" and "isnt" are said the same."""
+    return re.sub(r"\s+", " ", re.sub(r"['’]", "", text.lower())).strip()
+
+
+class SafetyCheck:
+    """Decides whether an utterance carries danger, and which kind.
+
+    Configured only through its constructor: `classifier_threshold` is the emergency
+    score above which the classifier alone calls a general emergency.
     """
-    if match := _ALARMS.search(normalized_text):
-        return "gas" if match.group(1) in {"carbon monoxide", "co", "gas"} else "fire"
-    remainder = _HARMLESS.sub(" ", normalized_text)
-    for kind, pattern in _DANGER:
-        if pattern.search(remainder):
-            return kind
-    return None
+
+    def __init__(self, *, classifier_threshold: float = 0.85) -> None:
+        self.classifier_threshold = classifier_threshold
+
+    def assess(self, text: str, *, emergency_score: float = 0.0) -> Danger | None:
+        """The danger in `text`, or None. Pure and fast: it runs on every turn."""
+        words = _clean(text)
+        if not words:
+            return None
+        remainder = _HARMLESS.sub(" _ ", words)
+        found = self._rule_matches(words, remainder)
+        kinds = {d.kind for d in found}
+        found = [d for d in found if _YIELDS.get(d.cue) not in kinds]
+        if found:
+            return min(found, key=lambda d: KINDS.index(d.kind))
+        confident = emergency_score >= self.classifier_threshold and remainder == words
+        if confident and not (_NEGATION.search(words) or _SETTLED_PAST.search(words)):
+            return Danger(GENERAL, words, source="classifier")
+        return None
+
+    def all_clear(self, text: str) -> bool:
+        """Whether the resident says the danger is over or was not real ("false alarm")."""
+        return _ALL_CLEAR.search(_clean(text)) is not None
+
+    def _rule_matches(self, words: str, remainder: str) -> list[Danger]:
+        found: list[Danger] = []
+        cleared = _ALL_CLEAR.search(remainder) is not None
+        for kind, pattern in _RULES:
+            if cleared and kind in _ALL_CLEAR_CANCELS:
+                continue
+            text = words if kind in _RAW_KINDS else remainder
+            for match in pattern.finditer(text):
+                if not self._cancelled(kind, text, match.start(), match.end()):
+                    found.append(Danger(kind, match.group(0)))
+                    break
+        return found
+
+    @staticmethod
+    def _cancelled(kind: str, text: str, start: int, end: int) -> bool:
+        """Whether the cue at [start, end) is negated or settled in its own clause."""
+        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+        next_break = _CLAUSE_BREAK.search(text, end)
+        clause_end = next_break.start() if next_break else len(text)
+        before = text[clause_start:start].split()[-_NEGATION_WINDOW:]
+        if kind != "crisis" and _NEGATION.search(" ".join(before)):
+            return True
+        if kind in _NEVER_SETTLED:
+            return False
+        return _SETTLED_PAST.search(text[clause_start:clause_end]) is not None
+
+    def decide(self, text: str, ranking: Sequence[IntentScore], *, threshold: float) -> IntentScore:
+        """The intent once safety has spoken, for every engine alike.
+
+        Danger heard makes it `emergency`, whatever the classifier ranked first. An
+        `emergency` guess with no danger heard ("where do fire logs go") gives way to the
+        classifier's best other guess, its confidence taken among the other intents; a
+        weak best guess becomes `out_of_scope`.
+        """
+        emergency = next((s.confidence for s in ranking if s.name == EMERGENCY_INTENT), 0.0)
+        if self.assess(text, emergency_score=emergency) is not None:
+            return IntentScore(EMERGENCY_INTENT, 1.0)
+        others = [s for s in ranking if s.name not in (EMERGENCY_INTENT, FALLBACK_INTENT)]
+        if not others:
+            return IntentScore(FALLBACK_INTENT, 1.0)
+        best = others[0]
+        confidence = best.confidence / (1.0 - emergency) if emergency < 1.0 else best.confidence
+        if confidence < threshold:
+            fallback = next((s for s in ranking if s.name == FALLBACK_INTENT), None)
+            return IntentScore(
+                FALLBACK_INTENT,
+                round(max(1.0 - confidence, fallback.confidence if fallback else 0.0), 4),
+            )
+        return IntentScore(best.name, round(min(confidence, 1.0), 4))

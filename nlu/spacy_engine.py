@@ -22,7 +22,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, split_carried
+from nlu.catalogue import FALLBACK_INTENT, split_carried
 from nlu.entities import (
     SPOKEN_ENTITIES,
     Gazetteers,
@@ -33,7 +33,7 @@ from nlu.entities import (
 from nlu.errors import ModelNotFoundError, NLUError
 from nlu.intent_model import IntentModel
 from nlu.normalize import normalize
-from nlu.safety import danger_kind
+from nlu.safety import SafetyCheck
 from nlu.training_data import Example, TrainingData, load
 from nlu.types import Entity, IntentScore, Parse, TrainedModel
 
@@ -153,7 +153,12 @@ class SpacyEngine:
     name = "spacy"
 
     def __init__(
-        self, *, model_dir: Path, gazetteers: Gazetteers | None = None, threshold: float = 0.35
+        self,
+        *,
+        model_dir: Path,
+        gazetteers: Gazetteers | None = None,
+        threshold: float = 0.35,
+        safety: SafetyCheck | None = None,
     ) -> None:
         if not (model_dir / "meta.json").is_file():
             raise ModelNotFoundError(
@@ -161,6 +166,7 @@ class SpacyEngine:
             )
         self.nlp = spacy.load(model_dir)
         self.threshold = threshold
+        self.safety = safety or SafetyCheck()
         ruler: Any = self.nlp.get_pipe("entity_ruler")
         # Labels whose value is a canonical id; spaCy keeps ids per token, so other labels'
         # spans could inherit a stale one and must use their text.
@@ -208,9 +214,4 @@ class SpacyEngine:
         return Parse(text, intent, carried, tuple(ranking[:10]), aside)
 
     def _decide(self, ranking: list[IntentScore], normalized: str) -> IntentScore:
-        top = ranking[0]
-        if top.name != EMERGENCY_INTENT and danger_kind(normalized):
-            return IntentScore(EMERGENCY_INTENT, 1.0)
-        if top.confidence < self.threshold and top.name != EMERGENCY_INTENT:
-            return IntentScore(FALLBACK_INTENT, round(1.0 - top.confidence, 4))
-        return top
+        return self.safety.decide(normalized, ranking, threshold=self.threshold)

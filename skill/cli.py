@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TRAINING_DATA = Path(__file__).resolve().parent.parent / "nlu" / "data" / "nlu.yml"
 # Written independently of the training data; evaluate's default.
 DEFAULT_TEST_DATA = DEFAULT_TRAINING_DATA.parents[2] / "tests" / "data" / "heldout_nlu.yml"
+DEFAULT_SAFETY_SET = DEFAULT_TEST_DATA.with_name("safety_set.yml")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,6 +110,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--errors", action="store_true", help="also list every misclassified example"
     )
 
+    safety = commands.add_parser(
+        "safety",
+        help="measure the safety check",
+        description="Measure how the service answers danger and harmless danger words.",
+    )
+    safety_commands = safety.add_subparsers(
+        dest="safety_command", required=True, metavar="SAFETY_COMMAND"
+    )
+    safety_eval = safety_commands.add_parser(
+        "evaluate",
+        help="play a safety set through the dialog and print recall and false alarms",
+        description="Play every utterance of a safety set as a first turn and as the answer to "
+        "each question the service asks; print danger recall, false alarms and answers.",
+    )
+    safety_eval.add_argument("file", type=Path, nargs="?", default=DEFAULT_SAFETY_SET)
+    safety_eval.add_argument("--json", action="store_true", help="print the report as JSON")
+    safety_eval.add_argument("--errors", action="store_true", help="also list every miss")
+
     content = commands.add_parser(
         "content", help="check content files", description="Validate knowledge-base content files."
     )
@@ -129,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.load(os.environ, args.settings)
         # The console's screen is for the conversation; its logs only say what went wrong.
-        level = "WARNING" if args.command == "console" else settings.log_level.upper()
+        level = "WARNING" if args.command in ("console", "safety") else settings.log_level.upper()
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return _run(args, settings)
     except (SkillError, NLUError, KnowledgeBaseError, FulfillmentError) as exc:
@@ -149,6 +168,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
     if args.command == "console":
         return asyncio.run(_console(settings, args.script))
+    if args.command == "safety":
+        return asyncio.run(_safety(settings, args))
     if args.command == "content":
         content = Content.from_dict(load_document(args.file))
         print(
@@ -233,6 +254,21 @@ async def _freeze_startup_objects(app: web.Application) -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+async def _safety(settings: Settings, args: argparse.Namespace) -> int:
+    from skill.safety_eval import evaluate, load_set
+
+    items = load_set(args.file)
+    report = await _using_core(settings, lambda core: evaluate(core.dialog, core.kb, items))
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+        return 0
+    print(report.to_text())
+    if args.errors and report.failures:
+        print("\nmisses:")
+        print("\n".join(f"  {line}" for line in report.failures))
+    return 0
 
 
 async def _console(settings: Settings, scripts: list[Path] | None) -> int:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from fulfillment.dialog import Handler
 from fulfillment.handlers.conversation import (
+    AfterSafetyHandler,
     ContactAgentHandler,
     DenyHandler,
-    EmergencyHandler,
     FallbackHandler,
     GoodbyeHandler,
     GreetHandler,
     HelpHandler,
     RepeatHandler,
+    SafetyHandler,
     StopHandler,
 )
 from fulfillment.handlers.places import FacilityInfoHandler, FaqHandler, ServiceAlertsHandler
@@ -25,7 +26,8 @@ from fulfillment.handlers.waste import (
 
 def default_handlers() -> list[Handler]:
     return [
-        EmergencyHandler(),
+        SafetyHandler(),
+        AfterSafetyHandler(),
         StopHandler(),
         HelpHandler(),
         RepeatHandler(),

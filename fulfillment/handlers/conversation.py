@@ -5,45 +5,92 @@ from __future__ import annotations
 from fulfillment.dialog import Context
 from fulfillment.handlers.base import ANYTHING_ELSE, IntentHandler, answer
 from fulfillment.types import Reply
-from nlu.safety import danger_kind
-
-EMERGENCY_ADVICE = {
-    "gas": "If you smell gas, leave the building now, then call 9-1-1 from outside.",
-    "power_line": "Stay at least 10 metres away from the wire, and call 9-1-1 now.",
-}
-EMERGENCY_DEFAULT = "This sounds like an emergency. Please call 9-1-1 now."
-CANNOT_CALL = "I can't call for help myself."
 
 HELP = (
     "You can ask me when your garbage day is, where an item goes, depot hours, "
     "service alerts, or how to reach 311. What would you like to know?"
 )
+WHAT_NEXT = "What would you like to know?"
 
 
-class EmergencyHandler(IntentHandler):
-    """First in line, and never a question: tell the resident to call 9-1-1 now."""
+def safety_reply(ctx: Context, kind: str) -> Reply:
+    """The help for one kind of danger, worded by content; at night, its after-hours words."""
+    advice = ctx.kb.content.safety.advice(kind)
+    speech = advice.speech
+    if advice.after_hours and not ctx.kb.office_open(ctx.now):
+        speech = advice.after_hours
+    ctx.state.safety = kind
+    return Reply(speech=speech, reprompt=advice.reprompt, end_session=advice.ends_session,
+                 card_title=advice.title, card_text=speech)  # fmt: skip
 
-    intents = ("emergency",)
+
+class SafetyHandler:
+    """First in line: danger heard anywhere in the turn gets the help for its kind, and
+    nothing else, whatever was asked with it or whatever question was open."""
+
+    def can_handle(self, ctx: Context) -> bool:
+        return ctx.danger is not None
 
     async def handle(self, ctx: Context) -> Reply:
-        ctx.state.clear_pending()
-        advice = EMERGENCY_ADVICE.get(danger_kind(ctx.text) or "", EMERGENCY_DEFAULT)
-        speech = f"{advice} {CANNOT_CALL}"
-        return Reply(speech=speech, end_session=True, card_title="Call 9-1-1", card_text=speech)
+        assert ctx.danger is not None
+        ctx.state.interrupt(ctx.danger.kind)
+        return safety_reply(ctx, ctx.danger.kind)
+
+
+class AfterSafetyHandler:
+    """The turn after a safety reply: "say that again" repeats the help, "no" after a crisis
+    reply keeps listening, and an all clear ("it was a false alarm") carries on where we
+    were, asking again the question the danger interrupted."""
+
+    def can_handle(self, ctx: Context) -> bool:
+        kind = ctx.after_safety
+        if kind is None:
+            return False
+        crisis_no = kind == "crisis" and ctx.intent == "deny"
+        return ctx.all_clear or ctx.intent == "repeat" or crisis_no
+
+    async def handle(self, ctx: Context) -> Reply:
+        kind = ctx.after_safety
+        assert kind is not None
+        if ctx.intent == "repeat" and not ctx.all_clear:
+            return safety_reply(ctx, kind)
+        if kind == "crisis":
+            ctx.state.safety = kind
+            reprompt = ctx.kb.content.safety.advice(kind).reprompt or WHAT_NEXT
+            opener = "I'm glad to hear that." if ctx.all_clear else "Okay."
+            return Reply(speech=f"{opener} {reprompt} {WHAT_NEXT}", reprompt=reprompt)
+        return self._carry_on(ctx)
+
+    @staticmethod
+    def _carry_on(ctx: Context) -> Reply:
+        state = ctx.state
+        opener = "I'm glad you're okay." if ctx.all_clear else "Okay."
+        if state.resume_intent and state.resume_slot and state.resume_prompt:
+            prompt = state.resume_prompt
+            state.ask(state.resume_intent, state.resume_slot)
+        else:
+            prompt = WHAT_NEXT
+        state.resume_intent = state.resume_slot = state.resume_prompt = None
+        return Reply(speech=f"{opener} {prompt}", reprompt=prompt)
 
 
 class StopHandler(IntentHandler):
     intents = ("stop",)
 
     async def handle(self, ctx: Context) -> Reply:
-        return Reply(speech="Okay.", end_session=True)
+        return Reply(speech=_farewell(ctx) or "Okay.", end_session=True)
 
 
 class GoodbyeHandler(IntentHandler):
     intents = ("goodbye",)
 
     async def handle(self, ctx: Context) -> Reply:
-        return Reply(speech="Goodbye, and take care.", end_session=True)
+        return Reply(speech=_farewell(ctx) or "Goodbye, and take care.", end_session=True)
+
+
+def _farewell(ctx: Context) -> str | None:
+    """After a crisis, every way out of the conversation says where help is, never just "Okay"."""
+    return ctx.kb.content.safety.advice("crisis").farewell if ctx.state.crisis else None
 
 
 class HelpHandler(IntentHandler):
@@ -71,11 +118,14 @@ class RepeatHandler(IntentHandler):
 
 
 class DenyHandler(IntentHandler):
-    """A 'no' to our question: drop it and offer the next step."""
+    """A 'no' to our question drops it and offers the next step; a 'no' to "Anything
+    else?" (no question open) ends the conversation warmly instead of asking again."""
 
     intents = ("deny",)
 
     async def handle(self, ctx: Context) -> Reply:
+        if ctx.state.pending_intent is None:
+            return Reply(speech=_farewell(ctx) or "Okay. Goodbye, and take care.", end_session=True)
         ctx.state.clear_pending()
         return Reply(speech=f"Okay. {ANYTHING_ELSE}", reprompt=ANYTHING_ELSE)
 

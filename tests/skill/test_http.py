@@ -221,7 +221,7 @@ async def test_alexa_free_text_goes_through_our_nlu(client: Client) -> None:
     env = envelope(await (await client.post("/alexa", json=body)).json())
     assert "9-1-1" in env.response.output_speech.ssml
     assert env.response.should_end_session is True
-    assert env.response.card.title == "Call 9-1-1"
+    assert "9-1-1" in env.response.card.title
 
 
 async def test_alexa_built_in_stop_ends_the_session(client: Client) -> None:
