@@ -47,6 +47,7 @@ from nlu.spacy_engine import SpacyEngine, SpacyTrainer, train
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "nlu" / "data" / "nlu.yml"
 HELD_OUT = ROOT / "tests" / "data" / "heldout_nlu.yml"
+SAFETY_SET = ROOT / "tests" / "data" / "safety_set.yml"
 DURHAM311 = Path(sys.executable).parent / "durham311"
 LOAD_SECONDS = 5.0
 LOAD_MAX_REQUESTS = 50_000
@@ -426,10 +427,32 @@ async def run(args: argparse.Namespace) -> None:
             print(
                 f"throughput, ours / Rasa: {ratios[0]:.1f}x with 1 client, {ratios[1]:.1f}x with 8"
             )
+        print(await safety_figures(workdir / "spacy-model"))
         if not args.skip_scale:
             print(scale_check(workdir))
         if args.rasa_seeds and not args.skip_rasa:
             print(await rasa_seed_spread(workdir, held_out, args.rasa_seeds, args.rasa_epochs))
+
+
+async def safety_figures(model_dir: Path) -> str:
+    """The safety set through the whole dialog with our engine: danger is the dialog's
+    call, not the classifier's, so it is measured as a resident would meet it."""
+    from skill.safety_eval import evaluate as evaluate_safety
+    from skill.safety_eval import load_set
+    from skill.services import open_core
+    from skill.settings import Settings
+
+    core = open_core(Settings(model_dir=model_dir, content_db=Path(":memory:")))
+    try:
+        report = await evaluate_safety(core.dialog, core.kb, load_set(SAFETY_SET))
+    finally:
+        await core.close()
+    return (
+        f"safety set through the dialog (ours, {report.plays} plays): danger recall "
+        f"{report.recall:.1%} ({report.danger_heard}/{report.danger_total}), harmless given "
+        f"a safety reply {report.false_alarm_rate:.1%} ({report.false_alarms}/"
+        f"{report.harmless_total}), harmless answered as their intent {report.answered_rate:.1%}"
+    )
 
 
 async def rasa_seed_spread(workdir: Path, held_out: training_data.TrainingData,
