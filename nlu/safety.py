@@ -555,6 +555,14 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
             r"\bno way out\b|\bmy life is over\b|\bnot (?:to )?exist\b|\bnot being here anymore",
         ),
         ("crisis", r"\bbottle of pills in front of me\b"),
+        (
+            "crisis",
+            r"\b(?:so |just |really )?done with (?:everything|it all|life|living|being alive)\b",
+        ),
+        (
+            "crisis",
+            r"\bwant (?:it all|everything|the pain|my life|all of it) to (?:stop|end|be over)\b",
+        ),
         # ------------------------------------------------------------------------- power lines
         (
             "power_line",

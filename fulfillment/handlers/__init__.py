@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fulfillment.dialog import Handler
 from fulfillment.handlers.conversation import (
+    AffirmHandler,
     AfterSafetyHandler,
     ContactAgentHandler,
     DenyHandler,
@@ -32,6 +33,7 @@ def default_handlers() -> list[Handler]:
         HelpHandler(),
         RepeatHandler(),
         DenyHandler(),
+        AffirmHandler(),
         CollectionDayHandler(),
         WasteSortingHandler(),
         FacilityInfoHandler(),

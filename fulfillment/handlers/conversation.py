@@ -11,6 +11,8 @@ HELP = (
     "service alerts, or how to reach 311. What would you like to know?"
 )
 WHAT_NEXT = "What would you like to know?"
+# Said right after a safety reply, these mean "I didn't catch that", whatever else they mean.
+_MISSED_IT = frozenset({"what", "huh", "sorry", "pardon", "what was that", "sorry what", "eh"})
 
 
 def safety_reply(ctx: Context, kind: str) -> Reply:
@@ -46,13 +48,14 @@ class AfterSafetyHandler:
         kind = ctx.after_safety
         if kind is None:
             return False
-        crisis_no = kind == "crisis" and ctx.intent == "deny"
-        return ctx.all_clear or ctx.intent == "repeat" or crisis_no
+        crisis_no = kind == "crisis" and ctx.intent in ("deny", "affirm")
+        missed = ctx.intent == "repeat" or ctx.text in _MISSED_IT
+        return ctx.all_clear or missed or crisis_no
 
     async def handle(self, ctx: Context) -> Reply:
         kind = ctx.after_safety
         assert kind is not None
-        if ctx.intent == "repeat" and not ctx.all_clear:
+        if (ctx.intent == "repeat" or ctx.text in _MISSED_IT) and not ctx.all_clear:
             return safety_reply(ctx, kind)
         if kind == "crisis":
             ctx.state.safety = kind
@@ -128,6 +131,15 @@ class DenyHandler(IntentHandler):
             return Reply(speech=_farewell(ctx) or "Okay. Goodbye, and take care.", end_session=True)
         ctx.state.clear_pending()
         return Reply(speech=f"Okay. {ANYTHING_ELSE}", reprompt=ANYTHING_ELSE)
+
+
+class AffirmHandler(IntentHandler):
+    """A 'yes' with no question open (to "Anything else?"): invite the next question."""
+
+    intents = ("affirm",)
+
+    async def handle(self, ctx: Context) -> Reply:
+        return Reply(speech=f"Sure. {WHAT_NEXT}", reprompt=WHAT_NEXT)
 
 
 class ContactAgentHandler(IntentHandler):

@@ -59,6 +59,15 @@ class FacilityInfoHandler(IntentHandler):
         return ""
 
 
+# Words of any alert question; what is left names the topic asked about ("fire ban").
+_ALERT_WORDS = frozenset(
+    """a an the any is are there there's theres in for of on at my our today now right currently
+    active current service services alert alerts advisory advisories warning warnings notice
+    notices disruption disruptions what whats what's about region durham please tell me do we
+    have this week tonight""".split()
+)
+
+
 class ServiceAlertsHandler(IntentHandler):
     intents = ("service_alerts",)
 
@@ -66,6 +75,11 @@ class ServiceAlertsHandler(IntentHandler):
         municipality = ctx.slot("municipality")
         alerts = ctx.kb.active_alerts(ctx.today, municipality)
         place = f" for {ctx.kb.municipality_name(municipality)}" if municipality else ""
+        topic = _topic(ctx)
+        if topic:  # "is there a fire ban": answer that, never an unrelated alert
+            alerts = [a for a in alerts if _mentions(a.title + " " + a.message, topic)]
+            if not alerts:
+                return answer(f"There's no {' '.join(topic)} alert{place} right now.")
         if not alerts:
             return answer(f"There are no service alerts{place} right now.")
         if len(alerts) == 1:
@@ -88,3 +102,13 @@ class FaqHandler(IntentHandler):
                 f"{org.hours_311}."
             )
         return answer(article.answer)
+
+
+def _topic(ctx: Context) -> list[str]:
+    places = {m.id for m in ctx.kb.content.municipalities}
+    return [w for w in ctx.text.split() if w not in _ALERT_WORDS and w not in places]
+
+
+def _mentions(text: str, topic: list[str]) -> bool:
+    words = set(re.findall(r"[a-z0-9]+", text.lower()))
+    return all(w in words or w.rstrip("s") in words for w in topic)
