@@ -281,7 +281,7 @@ _HARMLESS: Final = re.compile(
             r"chirp\w*",
             r"(?:smoke )?alarm (?:went off|goes off|going off) (?:when|while|because) "
             r"(?:i was |im |we were )?(?:cooking|making|frying|showering|burnt|burned|the toast)\w*",
-            r"gas (?:stations?|bills?|prices?|cans?|company|companies|tax|fireplace permit|"
+            r"(?<!like a )gas (?:stations?|bills?|prices?|cans?|company|companies|tax|fireplace permit|"
             r"powered|generator|barbecue|bbq|stove disposal|mower|lawn mower|leaf blower|"
             r"cylinders?|tanks? disposal|line work|work)",
             r"(?:old|leftover|left over) (?:gas|fuel|gasoline)",
@@ -290,7 +290,6 @@ _HARMLESS: Final = re.compile(
             r"spark plugs?",
             r"suicide (?:prevention|awareness|walk|run)",
             r"shooting (?:range|ranges|star|stars|hoops|pool|photos|video)",
-            r"shooting (?:up|out)",
             r"(?:dead|died) (?:weight|batter(?:y|ies)|end|tree|trees|sod|lawn|grass|plants?|bird|"
             r"raccoon|deer|animal|skunk|squirrel|christmas trees?)",
             r"(?:battery|lawn|plants?|houseplants|phone) (?:in my car )?(?:died|is dying|are dying)",
@@ -311,7 +310,16 @@ _HARMLESS: Final = re.compile(
             r"no emergency",
             r"(?:cpr|first aid) (?:course|courses|training|class|classes|kits?)",
             r"water main (?:work|repair|repairs|construction|project)",
-            r"(?:drowning|drowned) in (?:leaves|cardboard|boxes|paper|snow|work|bills|garbage)",
+            r"(?:drowning|drowned) in (?:leaves|cardboard|boxes|paper|paperwork|snow|work|bills|"
+            r"garbage|debt|laundry|homework|emails|recycling)",
+            r"(?:are|were|is|was) on fire (?:this|lately|tonight|today|all)",
+            r"overdos\w* on (?:\w+ )?(?:shopping|netflix|tv|coffee|chocolate|sugar|candy|work|news)",
+            r"going to kill me if",
+            r"gonna kill me if",
+            r"(?:hydrant|pole|sign|mailbox|bin|fence|streetlight|light|post) (?:that )?(?:got|was) hit",
+            r"(?:flu|covid|booster|vaccine|allergy|tetanus|rabies) shots?",
+            r"swallow (?:my|your|our) pride",
+            r"hard to swallow",
             r"heart is broken",
             r"broken heart",
             r"(?:sewer|water) bills?",
@@ -338,7 +346,19 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
             "carbon_monoxide",
             r"\bcarbon monoxide (?:in|leak|leaking|poisoning|levels?|reading|is high)",
         ),
-        ("carbon_monoxide", r"\b(?:alarm|detector) (?:says|shows|reads) co\b"),
+        (
+            "carbon_monoxide",
+            r"\b(?:alarm|detector|beeper|thing|monitor) (?:that )?(?:says|shows|reads|is showing|showing|with the letters) (?:co|c o|carbon monoxide)\b",
+        ),
+        (
+            "carbon_monoxide",
+            rf"\b(?:co|c o|carbon monoxide)\b.*\b(?:{_SOUNDING}|screaming|flashing red|reading \d+|is reading)",
+        ),
+        (
+            "carbon_monoxide",
+            r"\b(?:generator|charcoal|barbecue|bbq|car|engine)\b.*\b(?:in|into) the (?:basement|garage|house)\b.*\b(?:faint|confused|dizzy|sick|headache|sleepy|weak|passed out|throwing up)",
+        ),
+        ("carbon_monoxide", r"\b(?:says|showing|shows|reads) (?:carbon monoxide|co|c o)\b"),
         (
             "carbon_monoxide",
             r"\b(?:headaches?|dizzy|dizziness|nause\w+|throwing up|vomiting|sick|sleepy|drowsy|"
@@ -360,6 +380,14 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
             r"(?:gas|propane|rotten eggs?|sulph?ur|sulfur)\b",
         ),
         ("gas", r"\b(?:gas|propane|rotten eggs?|sulph?ur|sulfur|skunky sulph?ur) smell"),
+        (
+            "gas",
+            r"\bsmells? (?:like|of) (?:eggs|a gas station|skunk)\b.*\b(?:house|home|place|basement|kitchen|apartment|condo|inside)|\bpilot light\b.*\bsmell",
+        ),
+        (
+            "gas",
+            r"\bskunky smell\b.*\b(?:water heater|furnace|stove|meter|house|basement|stronger)|\b(?:water heater|furnace|stove|meter)\b.*\bskunky",
+        ),
         ("gas", r"\b(?:gas|propane) (?:leak|leaking|is leaking|hissing|is hissing)"),
         ("gas", r"\bleaking (?:natural )?(?:gas|propane)|\bleaking gas\b"),
         (
@@ -382,7 +410,11 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
             "fire",
             r"\b(?:on fire|caught fire|catch(?:ing)? fire|set (?:itself )?on fire|burst into flames)",
         ),
-        ("fire", r"\b(?:flames?|ablaze|blaze|inferno)\b"),
+        ("fire", r"\b(?:flames?|ablaze|blaze|inferno|engulfed)\b"),
+        (
+            "fire",
+            r"\b(?:curtains?|drapes|blinds|couch|bed|tree|wall|roof|deck|fence|shed) caught\b|\bspreading up the wall",
+        ),
         (
             "fire",
             r"\b(?:house|kitchen|grease|chimney|car|garage|electrical|brush|grass|forest|bush|"
@@ -436,7 +468,23 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         ),
         ("fire", r"\bblack stuff is coming out\b"),
         # --------------------------------------------------------------------- poisoning
-        ("poisoning", rf"\b{_PERSON} (?:just )?(?:swallowed|swallow|ingested)\b"),
+        ("poisoning", r"\b(?:swallowed|ingested|swallowing)\b"),
+        (
+            "poisoning",
+            r"\b(?:overdid|double dose|took a double|extra dose|too much) (?:\w+ )?(?:of )?(?:her |his |my |their )?(?:insulin|pills?|meds|medication|medicine|blood thinner|heart pills|dose)",
+        ),
+        (
+            "poisoning",
+            r"\b(?:breathed in|inhaled|breathing in)\b.*\b(?:fumes|chlorine|bleach|chemicals?|ammonia)|\bfumes\b.*\b(?:wheez\w*|cough\w*|cant breathe)",
+        ),
+        (
+            "poisoning",
+            r"\btook something\b.*\b(?:cant keep (?:him|her|them) awake|wont wake|passed out|not making sense)|\bcant keep (?:him|her|them) awake",
+        ),
+        (
+            "poisoning",
+            rf"\b{_PERSON} (?:eat|ate|drank|drink) (?:the |some )?(?:white |blue |green )?(?:powder|liquid|stuff) for (?:cleaning|washing)",
+        ),
         (
             "poisoning",
             rf"\b{_PERSON} (?:just |might have |may have |accidentally |has |have )?"
@@ -557,6 +605,20 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         ("crisis", r"\bbottle of pills in front of me\b"),
         (
             "crisis",
+            r"\bstockpil\w* (?:my |all my )?(?:meds|pills|medication)|\bcounted out (?:all )?my pills",
+        ),
+        (
+            "crisis",
+            r"\bdont see the point (?:of|in) waking up|\bnothing is (?:ever )?going to get better|\btired of trying\b",
+        ),
+        (
+            "crisis",
+            r"\bsay goodbye\b.*\bbefore i go\b|\bbefore i (?:end it|go tonight)\b|\bend it (?:tonight|soon|for good)",
+        ),
+        ("crisis", r"\bwont be (?:around|here) (?:after|by|much)|\bgo be with (?:her|him|them)\b"),
+        ("crisis", r"\b(?:bridge|overpass|roof|building)\b.*\bhigh enough\b"),
+        (
+            "crisis",
             r"\b(?:so |just |really )?done with (?:everything|it all|life|living|being alive)\b",
         ),
         (
@@ -569,6 +631,7 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
             r"\b(?:power|hydro|electrical|electric) (?:line|lines|wire|wires|pole)s? (?:\w+ ){0,2}"
             r"(?:down|sparking|on fire|arcing|on the road|hanging|fell|fallen|snapped)"
             r"|\bdowned (?:power|hydro) (?:line|lines|wire|wires)|\blive wires?\b"
+            r"|\b(?:hydro|power) (?:line|wire)s? (?:is |are )?(?:lying|laying) (?:across|on)"
             r"|\b(?:hydro|power) (?:line|wire)s? (?:is |are )?down",
         ),
         # ------------------------------------------------------------------- a person in danger
@@ -605,6 +668,18 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         ),
         (
             "person_in_danger",
+            r"\b(?:kicking|kicked|breaking|smashing) (?:in|down) (?:my|the|our) door|\bclutching (?:his|her|my) chest|\bjerking (?:all over|around)",
+        ),
+        (
+            "person_in_danger",
+            r"\bice (?:just )?(?:cracked|broke|gave way) under|\b(?:crying|screaming|calling|yelling) for help|\bthings smashing\b",
+        ),
+        (
+            "person_in_danger",
+            r"\b(?:didnt|dont|havent|cant) (?:see|seen) (?:him|her|them) come up|\bwent (?:into|in) the (?:lake|water|river|pond)",
+        ),
+        (
+            "person_in_danger",
             r"\bcant get up\b|\bhit (?:his|her|my) head\b|\bbroke (?:his|her|my) (?:leg|arm|hip|neck|back)",
         ),
         (
@@ -632,7 +707,8 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
             r"\b(?:breaking in|break in|broke in|breaking into|trying to (?:get|break) in|intruder|"
             r"someone (?:is )?in (?:my|our|the) (?:house|home|apartment|basement)|being robbed|"
             r"robbing|mugged|held up|(?:has|with|holding|pulled|waving|pointing) a (?:gun|knife|"
-            r"weapon|machete)|gun|guns|gunshots?|shots fired|shooting|shot at|stabbed|stabbing|"
+            r"weapon|machete)|gun|guns|gunshots?|shots fired|shooting(?! (?:up|out))|shot at (?:me|us|someone)|"
+            r"(?:being|been|got|was) shot at|stabbed|stabbing|"
             r"(?:being|getting|was) (?:attacked|assaulted|beaten|robbed|shot|stabbed|followed)|"
             r"beating (?:someone|him|her|me|up)|beating \w+ up|attacking|following me|kidnap\w*|"
             r"hitting me|threatening (?:to kill|me|us)|going to kill|glass breaking|"
@@ -666,7 +742,8 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         ),
         (
             "urgent_water",
-            r"\b(?:flooding|flooded) (?:the|our|my) (?:road|street)|\bburst pipe under",
+            r"\b(?:flooding|flooded) (?:the|our|my) (?:road|street)|\bburst pipe under"
+            r"|\bhole\b.*\b(?:filling (?:up )?with water|water bubbling|bubbling (?:up|out))|\bwater bubbling (?:up|out)",
         ),
         (
             "urgent_water",
@@ -676,19 +753,24 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         # -------------------------------------------------------------------- urgent: sewer
         (
             "urgent_sewer",
-            r"\b(?:sewage|sewer water|sewer|raw sewage)\b(?! (?:smell|bill|rates?|line work))",
+            r"\braw sewage\b|\b(?:sewage|sewer water|sewer)\b(?: \w+){0,3} (?:backing up|backed up|"
+            r"coming up|coming out|in (?:my|the|our) basement|flooding|overflowing|all over|pouring|"
+            r"rising|everywhere|spilling)|\b(?:flooding|backing up|filling up|filling) with (?:sewage|sewer water)",
         ),
         (
             "urgent_sewer",
             r"\bdrain (?:is )?(?:overflowing|backing up|backed up|bubbling up|bubbling|filling)"
-            r"|\b(?:dirty|brown|black|stinky|smelly) water\b.*\b(?:drain|toilet|basement|coming up)"
+            r"|\b(?:dirty|brown|black|stinky|smelly|poop|poo|sewage) water\b.*\b(?:drain|toilet|basement|coming up)"
             r"|\btoilet (?:is |keeps )?(?:overflowing|filling up by itself|spilling)"
             r"|\bcomes up in (?:our|my|the) basement",
         ),
         # -------------------------------------------------------------------- urgent: animal
         (
             "urgent_animal",
-            rf"\b{_ANIMAL}\b.*\b(?:bit|bite|bites|bitten|biting|scratched|grabbed .* teeth|got my)\b"
+            rf"\b{_ANIMAL}\b.*\b(?:bit|bites|bitten|biting|scratched|got) (?:me|us|him|her|them|someone|"
+            r"my (?:son|daughter|kid|child|baby|husband|wife|mom|dad|hand|arm|leg|face|finger|foot|ankle|"
+            r"neighbour|friend|brother|sister|grandson|granddaughter)|a (?:kid|child|boy|girl|man|woman|"
+            r"person|jogger))\b|\bgrabbed (?:my|his|her) \w+ with its teeth"
             rf"|\b(?:bit|bitten|scratched|attacked|bites?) (?:by|from) (?:a |the |our |my )?(?:\w+ )?{_ANIMAL}\b"
             rf"|\b(?:dog|animal|raccoon|bat) bite\b",
         ),
@@ -721,7 +803,7 @@ _SETTLED_PAST: Final = re.compile(
     r"\b(?:last (?:week|month|year|spring|summer|fall|autumn|winter|weekend|time|saturday|"
     r"sunday|monday|tuesday|wednesday|thursday|friday)|(?:years|months|weeks|days) ago|"
     r"yesterday|a while (?:ago|back)|earlier this (?:year|month)|when i was (?:a )?(?:kid|child)|"
-    r"(?:was|were|been|got) (?:cleaned up|fixed|repaired|put out))\b"
+    r"(?:was|were|been|got|is|are|all) (?:all )?(?:cleaned up|fixed|repaired|put out))\b"
 )
 _ALL_CLEAR: Final = re.compile(
     r"\b(?:false alarm|(?:its|it was|it is|hes|he is|shes|she is|they are|theyre|were|we are|"
