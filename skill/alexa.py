@@ -9,6 +9,8 @@ serializer and do our own dispatch.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -28,8 +30,10 @@ from ask_sdk_model.ui.simple_card import SimpleCard
 from ask_sdk_model.ui.ssml_output_speech import SsmlOutputSpeech
 
 from fulfillment.types import AskAddressPermission, DeviceContext, Reply, Turn, TurnKind
-from nlu.catalogue import FALLBACK_INTENT, INTENTS
+from nlu.catalogue import CLOSED_SETS, FALLBACK_INTENT, INTENTS
 from skill.errors import BadRequest, Forbidden
+
+log = logging.getLogger(__name__)
 
 BUILT_IN_INTENTS = {
     "AMAZON.StopIntent": "stop",
@@ -44,6 +48,11 @@ BUILT_IN_INTENTS = {
 # A slot of this name carries the whole utterance (AMAZON.SearchQuery) for our own NLU.
 UTTERANCE_SLOT = "utterance"
 ADDRESS_PERMISSION = "read::alexa:device:all:address"
+# Resolved names that are identifiers, not words: a URL, an Amazon resource name, a hex or
+# UUID key. Read aloud or looked up as a phrase, they would be nonsense or another answer.
+_LOCATOR = re.compile(r"://|^(?:https?:|www\.|amzn1\.|urn:)", re.I)
+_HEX_KEY = re.compile(r"[0-9a-f]{8,}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.I)
+MAX_LOGGED_ERROR_CHARS = 300
 
 
 class AlexaAdapter:
@@ -78,6 +87,7 @@ class AlexaAdapter:
         if isinstance(request, LaunchRequest):
             return Turn(kind=TurnKind.LAUNCH, **base)
         if isinstance(request, SessionEndedRequest):
+            _log_session_error(request)
             return Turn(kind=TurnKind.SESSION_END, **base)
         if isinstance(request, IntentRequest):
             return _intent_turn(request, base)
@@ -145,10 +155,13 @@ class AlexaAdapter:
 def _intent_turn(request: IntentRequest, base: dict[str, Any]) -> Turn:
     intent = request.intent
     name = intent.name if intent else None
+    if _denied(intent):
+        # The resident said no to Alexa's "you want ..., right?": nothing of it is done.
+        return Turn(intent="deny", **base)
     slots: dict[str, str] = {}
     text = None
     for slot_name, slot in ((intent.slots or {}) if intent else {}).items():
-        value = _slot_value(slot)
+        value = _slot_value(slot_name, slot)
         if value is None:
             continue
         if slot_name == UTTERANCE_SLOT:
@@ -159,17 +172,72 @@ def _intent_turn(request: IntentRequest, base: dict[str, Any]) -> Turn:
     return Turn(text=text, intent=mapped, entities=slots, **base)
 
 
-def _slot_value(slot: Any) -> str | None:
-    """The canonical value when entity resolution matched one, else what was heard."""
+def _denied(intent: Any) -> bool:
+    """Whether the resident refused Alexa's confirmation; Alexa still sends the intent."""
+    status = getattr(intent, "confirmation_status", None)
+    return getattr(status, "value", status) == "DENIED"
+
+
+def _slot_value(slot_name: str, slot: Any) -> str | None:
+    """What the slot means to us: entity resolution's match when it is a value we can use.
+
+    A match's id is used only when it is one of our canonical values for the slot's entity
+    (`blue_box`); other ids belong to someone else's catalogue (hex keys, entity URLs). Its
+    name is used when it is words; else, as with no match, the value as heard.
+    """
+    heard = getattr(slot, "value", None)
+    heard = str(heard) if heard else None
+    resolved = _matched_value(slot)
+    if resolved is None:
+        return heard
+    canonical = CLOSED_SETS.get(slot_name, ())
+    resolved_id = getattr(resolved, "id", None)
+    if resolved_id in canonical:
+        return str(resolved_id)
+    resolved_name = getattr(resolved, "name", None)
+    if not isinstance(resolved_name, str) or not _is_words(resolved_name):
+        return heard
+    name_key = re.sub(r"[\s-]+", "_", resolved_name.strip().lower())
+    return name_key if name_key in canonical else resolved_name.strip()
+
+
+def _matched_value(slot: Any) -> Any:
+    """The best value of the first authority that matched (ER_SUCCESS_MATCH), if any."""
     resolutions = getattr(slot, "resolutions", None)
     for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
         code = getattr(getattr(authority, "status", None), "code", None)
         values = getattr(authority, "values", None) or []
-        if code is not None and code.value == "ER_SUCCESS_MATCH" and values:
-            resolved = values[0].value
-            return str(resolved.id or resolved.name)
-    value = getattr(slot, "value", None)
-    return str(value) if value else None
+        if getattr(code, "value", code) == "ER_SUCCESS_MATCH" and values:
+            return getattr(values[0], "value", None)
+    return None
+
+
+def _is_words(text: str) -> bool:
+    """Whether a resolved name is something to say: not blank, not a locator or a key."""
+    text = text.strip()
+    return bool(text) and not _LOCATOR.search(text) and not _is_hex_key(text)
+
+
+def _is_hex_key(text: str) -> bool:
+    """A hex or UUID key; all digits ("1640") or all letters ("facade") can be words."""
+    return (
+        _HEX_KEY.fullmatch(text) is not None
+        and any(c.isdigit() for c in text)
+        and any(c.isalpha() for c in text)
+    )
+
+
+def _log_session_error(request: SessionEndedRequest) -> None:
+    """Alexa ends a session with ERROR when it refused our response or could not reach us:
+    the only word we get of it. Its type and message only, never the user or a slot value;
+    the message is kept short and on one line, as it is Amazon's text, not ours."""
+    if getattr(request.reason, "value", None) != "ERROR":
+        return
+    error = request.error
+    kind = getattr(getattr(error, "object_type", None), "value", None) or "unknown"
+    message = " ".join(str(getattr(error, "message", None) or "").split())
+    log.warning("Alexa ended the session with an error: type=%s message=%r", kind,
+                message[:MAX_LOGGED_ERROR_CHARS])  # fmt: skip
 
 
 def _device(envelope: RequestEnvelope) -> DeviceContext:

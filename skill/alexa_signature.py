@@ -8,6 +8,8 @@ root; the `Signature-256` header must then be an RSA SHA-256 signature of the ex
 body bytes by that certificate's key. The timestamp check lives in `skill.alexa`.
 
 Chains are fetched once per URL and kept once valid; each use still checks the clock.
+A kept chain whose signing certificate has run out is dropped and fetched again:
+Amazon renews its signing certificate at the same URL, and a restart must not be needed.
 """
 
 from __future__ import annotations
@@ -126,10 +128,11 @@ def chain_url(url: str) -> str:
 class SignatureVerifier:
     """Checks Alexa request signatures; `roots` and `fetch` are swappable for tests only.
 
-    A chain is kept once it has proved valid (and checked against the clock on every use);
-    a URL that failed is refused without fetching for a minute, requests arriving together
-    share one download, and at most `downloads_per_minute` new URLs are fetched, so forged
-    headers cannot make us fetch at will.
+    A chain is kept once it has proved valid (and checked against the clock on every use)
+    until it expires, when it is fetched again as Amazon renews it at the same URL; a URL
+    that failed is refused without fetching for a minute, requests arriving together share
+    one download, and at most `downloads_per_minute` new URLs are fetched, so forged headers
+    cannot make us fetch at will. `clock` is the time certificates are judged at.
     """
 
     def __init__(
@@ -172,8 +175,9 @@ class SignatureVerifier:
 
     async def _signing_certificate(self, url: str) -> x509.Certificate:
         chain = self._chains.get(url)
-        if chain is not None:
+        if chain is not None and not _expired(chain, self._clock()):
             return self._valid_leaf(chain)
+        self._chains.pop(url, None)  # expired: not kept, so fetched as a new URL would be
         failed = self._failed.get(url)
         if failed is not None and time.monotonic() - failed < FAILURE_SECONDS:
             raise SignatureError("certificate chain URL failed a moment ago; not fetched again")
@@ -224,6 +228,13 @@ def _certificates(pem: bytes) -> list[x509.Certificate]:
         return x509.load_pem_x509_certificates(pem)
     except ValueError:
         raise SignatureError("certificate chain is not PEM certificates") from None
+
+
+def _expired(chain: Sequence[x509.Certificate], now: datetime) -> bool:
+    """Whether a kept chain's signing certificate is past its not-after, so that only a new
+    download can help. The leaf alone: a chain may carry spare certificates the path does
+    not use, and one of those running out must not make every request download again."""
+    return chain[0].not_valid_after_utc < now
 
 
 def _remember(cache: dict[str, _T], key: str, value: _T) -> None:

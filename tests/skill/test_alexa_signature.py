@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -353,3 +353,75 @@ async def test_new_chain_urls_are_fetched_within_a_budget(
         await verifier.verify(forged, body)
     await verifier.verify(signed(body, signer.key), body)
     assert certs.hits == 1
+
+
+class Clock:
+    """The time the verifier judges certificates at, moved by the test: no sleeping."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Renewal:
+    """Amazon's bucket serving a signing certificate about to expire, and a way to post."""
+
+    clock: Clock
+    expiring: Issued
+    post: Callable[[rsa.RSAPrivateKey], Awaitable[tuple[int, dict[str, Any]]]]
+
+
+@pytest.fixture
+async def renewal(
+    settings: Settings, core: Core, root: Issued, intermediate: Issued, certs: CertServer
+) -> AsyncIterator[Renewal]:
+    expiring = issue("echo-api.amazon.com", issuer=intermediate,
+                     not_after=NOW + timedelta(minutes=5))  # fmt: skip
+    certs.chains[urlsplit(CERT_URL).path] = pem(expiring.cert, intermediate.cert)
+    clock = Clock(NOW)
+    verifier = SignatureVerifier(roots=[root.cert], fetch=certs.fetch, clock=clock)
+    app = create_app(replace(settings, alexa_verify_signature=True), core=core,
+                     alexa_verifier=verifier)  # fmt: skip
+    async with TestClient(TestServer(app, host="127.0.0.1", port=free_port())) as client:
+
+        async def post(key: rsa.RSAPrivateKey) -> tuple[int, dict[str, Any]]:
+            body = launch()
+            resp = await client.post("/alexa", data=body, headers=signed(body, key))
+            return resp.status, await resp.json()
+
+        yield Renewal(clock, expiring, post)
+
+
+async def test_a_signing_certificate_renewed_at_the_same_url_is_taken_without_a_restart(
+    renewal: Renewal, certs: CertServer, intermediate: Issued
+) -> None:
+    assert (await renewal.post(renewal.expiring.key))[0] == 200
+    assert (await renewal.post(renewal.expiring.key))[0] == 200
+    assert certs.hits == 1
+    renewed = issue("echo-api.amazon.com", issuer=intermediate)
+    certs.chains[urlsplit(CERT_URL).path] = pem(renewed.cert, intermediate.cert)
+    renewal.clock.now = NOW + timedelta(minutes=10)  # the first certificate has expired
+    status, answer = await renewal.post(renewed.key)
+    assert status == 200, answer
+    assert certs.hits == 2  # fetched again from the same URL
+    assert (await renewal.post(renewed.key))[0] == 200
+    assert certs.hits == 2  # and kept again
+    status, answer = await renewal.post(renewal.expiring.key)
+    assert status == 400  # what the old key signs is no longer Alexa's
+    assert "does not match" in answer["error"]
+
+
+async def test_an_expired_chain_still_served_is_refused_and_not_fetched_again_at_once(
+    renewal: Renewal, certs: CertServer
+) -> None:
+    assert (await renewal.post(renewal.expiring.key))[0] == 200
+    renewal.clock.now = NOW + timedelta(minutes=10)
+    status, answer = await renewal.post(renewal.expiring.key)
+    assert (status, certs.hits) == (400, 2)
+    assert "signing certificate is not valid" in answer["error"]
+    status, answer = await renewal.post(renewal.expiring.key)
+    assert (status, certs.hits) == (400, 2)
+    assert "failed a moment ago" in answer["error"]

@@ -357,3 +357,178 @@ async def test_google_webhook_token_is_checked(settings: Settings, core: Core) -
             "/google", json=cx_request(text="hello"), headers={"Authorization": "Bearer s3cret"}
         )
         assert allowed.status == 200
+
+
+# -- platform values: entity resolution, AMAZON.DATE, confirmation, CX dates ---------------------
+
+
+def resolved(value: str, code: str, resolved_id: str = "", name: str = "") -> dict[str, Any]:
+    """A slot as Alexa sends it after entity resolution: what was heard, and what it matched."""
+    authority: dict[str, Any] = {
+        "authority": "amzn1.er-authority.echo-sdk.amzn1.ask.skill.test.Type",
+        "status": {"code": code},
+    }
+    if code == "ER_SUCCESS_MATCH":
+        authority["values"] = [{"value": {"name": name, "id": resolved_id}}]
+    return {
+        "value": value,
+        "confirmationStatus": "NONE",
+        "resolutions": {"resolutionsPerAuthority": [authority]},
+    }
+
+
+def resolved_intent(name: str, slots: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    request = intent(name)
+    request["intent"]["slots"] = {k: {"name": k, **v} for k, v in slots.items()}
+    return request
+
+
+FOREIGN_HEX = "9f86d081884c7d659a2feaa0c55ad015"
+FOREIGN_URL = "https://durham.example.org/entities/waste-items/7731"
+AUTHORITY_ID = "amzn1.er-authority.echo-sdk.amzn1.ask.skill.test.IssueType/3b2f"
+
+
+@pytest.mark.parametrize(
+    ("name", "slot", "value", "expected", "foreign"),
+    [
+        ("report_problem", "issue_type", resolved("hole in the road", "ER_SUCCESS_MATCH",
+                                                  "pothole", "Road hole"), "a pothole", ""),
+        ("service_alerts", "municipality", resolved("the shwa", "ER_SUCCESS_MATCH",
+                                                    "oshawa", "City of Oshawa"), "Oshawa", ""),
+        ("waste_sorting", "waste_item", resolved("pizza boxes", "ER_SUCCESS_MATCH",
+                                                 FOREIGN_HEX, "pizza box"), "green bin",
+         FOREIGN_HEX),
+        ("report_problem", "issue_type", resolved("hole in the road", "ER_SUCCESS_MATCH",
+                                                  FOREIGN_HEX, "Pothole"), "a pothole",
+         FOREIGN_HEX),
+        ("waste_sorting", "waste_item", resolved("pizza boxes", "ER_SUCCESS_MATCH",
+                                                 FOREIGN_URL, "pizza box"), "green bin",
+         FOREIGN_URL),
+        ("report_problem", "issue_type", resolved("pothole", "ER_SUCCESS_MATCH",
+                                                  AUTHORITY_ID, "pothole"), "a pothole",
+         AUTHORITY_ID),
+        ("waste_sorting", "waste_item", resolved("pizza box", "ER_SUCCESS_MATCH",
+                                                 FOREIGN_URL, FOREIGN_URL), "green bin",
+         FOREIGN_URL),
+        ("waste_sorting", "waste_item", resolved("pizza box", "ER_SUCCESS_NO_MATCH"),
+         "green bin", ""),
+    ],
+    ids=["canonical-id", "canonical-id-municipality", "hex-id", "hex-id-closed-set", "url-id",
+         "authority-id", "url-name-falls-back-to-heard", "no-match"],
+)  # fmt: skip
+async def test_alexa_resolved_slots_use_our_values_never_foreign_ids(
+    client: Client, name: str, slot: str, value: dict[str, Any], expected: str, foreign: str
+) -> None:
+    resp = await client.post("/alexa", json=alexa_body(resolved_intent(name, {slot: value})))
+    assert resp.status == 200
+    raw = await resp.text()
+    assert expected in envelope(json.loads(raw)).response.output_speech.ssml
+    assert "http" not in raw.lower()
+    assert not foreign or foreign not in raw
+
+
+FACILITY = "oshawa waste management facility"
+
+
+@pytest.mark.parametrize(
+    ("value", "spoken"),
+    [
+        ("2026-12-01", "open Tuesday, December 1st from 8 a.m. to 4 p.m."),
+        ("2026-W49-WE", "open Saturday, December 5th from 8 a.m. to 4 p.m."),
+        ("2026-W49", "closed Monday, November 30th"),
+        ("2026-12", "open Tuesday, December 1st"),
+        ("XXXX-12-25", "closed Friday, December 25th"),
+        ("PRESENT_REF", "closed today"),
+    ],
+)
+async def test_alexa_date_slot_answers_for_that_date(
+    client: Client, value: str, spoken: str
+) -> None:
+    """The conftest clock is Monday 23 November 2026, when this facility is closed."""
+    body = alexa_body(intent("facility_info", {"facility": FACILITY, "date": value}))
+    response = envelope(await (await client.post("/alexa", json=body)).json()).response
+    assert spoken in response.output_speech.ssml
+
+
+async def test_alexa_denied_confirmation_is_not_fulfilled(client: Client) -> None:
+    request = intent("facility_info", {"facility": FACILITY, "date": "2026-12-01"})
+    request["intent"]["confirmationStatus"] = "DENIED"
+    env = envelope(await (await client.post("/alexa", json=alexa_body(request))).json())
+    speech = env.response.output_speech.ssml
+    assert "Okay" in speech
+    assert "Waste Management Facility" not in speech and "December" not in speech
+
+
+async def test_alexa_confirmed_intent_is_fulfilled(client: Client) -> None:
+    request = intent("facility_info", {"facility": FACILITY, "date": "2026-12-01"})
+    request["intent"]["confirmationStatus"] = "CONFIRMED"
+    env = envelope(await (await client.post("/alexa", json=alexa_body(request))).json())
+    assert "December 1st" in env.response.output_speech.ssml
+
+
+async def test_alexa_session_ended_by_an_error_is_logged_without_personal_data(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = alexa_body({
+        "type": "SessionEndedRequest",
+        "reason": "ERROR",
+        "error": {"type": "INVALID_RESPONSE", "message": "SSML is not valid\nat line 1"},
+    })  # fmt: skip
+    with caplog.at_level("WARNING", logger="skill.alexa"):
+        resp = await client.post("/alexa", json=body)
+    assert resp.status == 200
+    [record] = [r for r in caplog.records if r.name == "skill.alexa"]
+    assert record.levelname == "WARNING"
+    logged = record.getMessage()
+    assert "INVALID_RESPONSE" in logged and "SSML is not valid at line 1" in logged
+    assert "amzn1.ask.account" not in logged and "amzn1.echo-api.session" not in logged
+
+
+async def test_alexa_session_ended_by_the_user_logs_no_warning(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = alexa_body({"type": "SessionEndedRequest", "reason": "USER_INITIATED"})
+    with caplog.at_level("WARNING", logger="skill.alexa"):
+        await client.post("/alexa", json=body)
+    assert not [r for r in caplog.records if r.name == "skill.alexa"]
+
+
+def cx_facility(date_parameter: Any, *, in_session: bool = False) -> dict[str, Any]:
+    """A CX turn the agent resolved itself: facility_info with its facility and a date."""
+    parameters: dict[str, Any] = {
+        "facility": {"originalValue": FACILITY, "resolvedValue": FACILITY}
+    }
+    session: dict[str, Any] = {"session": SESSION, "parameters": {}}
+    if in_session:
+        session["parameters"]["date"] = date_parameter
+    else:
+        parameters["date"] = {"originalValue": "december first", "resolvedValue": date_parameter}
+    return cx_request(
+        sessionInfo=session,
+        intentInfo={
+            "lastMatchedIntent": "projects/p/locations/global/agents/a/intents/i",
+            "displayName": "facility_info",
+            "parameters": parameters,
+            "confidence": 0.9,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_body", "spoken"),
+    [
+        (cx_facility({"year": 2026, "month": 12, "day": 1}),
+         "open Tuesday, December 1st from 8 a.m. to 4 p.m."),
+        (cx_facility({"year": 2026.0, "month": 12.0, "day": 5.0}),
+         "open Saturday, December 5th"),
+        (cx_facility("2026-12-01T12:00:00-05:00"), "open Tuesday, December 1st"),
+        (cx_facility({"year": 2026, "month": 12, "day": 25}, in_session=True),
+         "closed Friday, December 25th"),
+    ],
+    ids=["date-object", "date-object-doubles", "iso-string", "session-parameter"],
+)  # fmt: skip
+async def test_google_date_parameter_answers_for_that_date(
+    client: Client, request_body: dict[str, Any], spoken: str
+) -> None:
+    body = await (await client.post("/google", json=request_body)).json()
+    assert spoken in cx_response(body).fulfillment_response.messages[0].text.text[0]
