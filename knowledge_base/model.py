@@ -11,9 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
+from knowledge_base.calendar import (
+    DEFAULT_RULE,
+    HOLIDAY_RULES,
+    HolidayEntry,
+    holiday_key,
+    known_holiday_names,
+)
+from knowledge_base.calendar import Holiday as Holiday
 from knowledge_base.errors import ContentError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -61,14 +69,15 @@ class CollectionZone:
     id: str
     municipality: str
     weekday: int  # 0 = Monday
-    garbage_week: str  # "odd" or "even" ISO week
+    garbage_anchor: date  # a day garbage is collected in a normal week; every 14 days from it
     streets: tuple[str, ...]
 
-
-@dataclass(frozen=True, slots=True)
-class Holiday:
-    date: date
-    name: str
+    def is_garbage_week(self, day: date) -> bool:
+        """Whether garbage goes out in `day`'s week (Monday to Sunday): a whole number of
+        fortnights from the anchor's week, forwards or backwards, whatever the ISO week."""
+        monday = day - timedelta(days=day.weekday())
+        anchor_monday = self.garbage_anchor - timedelta(days=self.garbage_anchor.weekday())
+        return (monday - anchor_monday).days % 14 == 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +164,7 @@ class Content:
     disposal_methods: Mapping[str, str]
     waste_streams: tuple[WasteStream, ...]
     collection_zones: tuple[CollectionZone, ...]
-    collection_holidays: tuple[Holiday, ...]
+    collection_holidays: tuple[HolidayEntry, ...]
     waste_items: tuple[WasteItem, ...]
     facilities: tuple[Facility, ...]
     faq: tuple[FaqArticle, ...]
@@ -279,7 +288,7 @@ class _Reader:
             disposal_methods=disposal,
             waste_streams=self.at("waste_streams").items(_stream),
             collection_zones=self.at("collection_zones").items(lambda r: _zone(r, known)),
-            collection_holidays=self.at("collection_holidays").items(_holiday),
+            collection_holidays=_holidays(self.at("collection_holidays")),
             waste_items=self.at("waste_items").items(lambda r: _item(r, disposal)),
             facilities=self.at("facilities").items(lambda r: _facility(r, known)),
             faq=self.at("faq").items(_faq),
@@ -320,19 +329,89 @@ def _month_day(r: _Reader) -> tuple[int, int]:
 
 
 def _zone(r: _Reader, municipalities: set[str]) -> CollectionZone:
-    r.mapping(required=("id", "municipality", "weekday", "garbage_week", "streets"))
+    if isinstance(r.value, dict) and "garbage_week" in r.value:
+        raise r.at("garbage_week").fail(
+            "odd and even weeks are no longer used; give garbage_anchor: YYYY-MM-DD instead, "
+            "a day this zone's garbage is collected (it goes out every 14 days from it)"
+        )
+    r.mapping(required=("id", "municipality", "weekday", "garbage_anchor", "streets"))
+    weekday = WEEKDAYS.index(r.at("weekday").choice(WEEKDAYS[:5]))
+    anchor = _plain_date(r.at("garbage_anchor"))
+    if anchor.weekday() != weekday:
+        raise r.at("garbage_anchor").fail(
+            f"{anchor.isoformat()} is a {WEEKDAYS[anchor.weekday()].title()}, "
+            f"not the zone's {WEEKDAYS[weekday].title()}"
+        )
     return CollectionZone(
         id=r.at("id").text(),
         municipality=r.at("municipality").choice(tuple(sorted(municipalities))),
-        weekday=WEEKDAYS.index(r.at("weekday").choice(WEEKDAYS[:5])),
-        garbage_week=r.at("garbage_week").choice(("odd", "even")),
+        weekday=weekday,
+        garbage_anchor=anchor,
         streets=r.at("streets").texts(),
     )
 
 
-def _holiday(r: _Reader) -> Holiday:
-    r.mapping(required=("date", "name"))
-    return Holiday(r.at("date").day(), r.at("name").text())
+def _plain_date(r: _Reader) -> date:
+    day = r.day()
+    if isinstance(day, datetime):
+        raise r.fail("expected a date as YYYY-MM-DD, without a time")
+    return day
+
+
+def _holidays(r: _Reader) -> tuple[HolidayEntry, ...]:
+    """Holiday rules: by name every year, or on one date; each holiday named or dated once."""
+    entries = r.items(_holiday)
+    seen: dict[date | str, int] = {}
+    for i, entry in enumerate(entries):
+        key = entry.date or holiday_key(entry.name)
+        if key in seen:
+            what = f"date {entry.date}" if entry.date else f"holiday {entry.name!r}"
+            raise r.at(i).fail(f"{what} is already given a rule in entry {seen[key]}")
+        seen[key] = i
+    return entries
+
+
+def _holiday(r: _Reader) -> HolidayEntry:
+    r.mapping(required=("name",), optional=("rule", "date"))
+    name = r.at("name").text()
+    rule = r.at("rule").choice(HOLIDAY_RULES) if "rule" in r.value else DEFAULT_RULE
+    if r.value.get("date") is not None:
+        return HolidayEntry(name, rule, _plain_date(r.at("date")))
+    if holiday_key(name) not in known_holiday_names():
+        known = ", ".join(sorted(set(known_holiday_names().values())))
+        raise r.at("name").fail(
+            f"{name!r} is not a holiday the holidays package knows for Ontario ({known}); "
+            "give it a date"
+        )
+    return HolidayEntry(name, rule)
+
+
+_ODD_WEEK = date(2026, 11, 16)  # the Monday of ISO week 47 of 2026, an odd week
+
+
+def upgrade_garbage_weeks(document: Any) -> Any:
+    """A document from before garbage anchors, its zones' `garbage_week` made an anchor.
+
+    Odd and even meant ISO week parity, which breaks after a year with a week 53. Each zone
+    keeps the parity it had in November 2026: its anchor is its weekday in ISO week 47 of
+    2026 (odd) or 48 (even). Anything else is left for the reader to refuse by path.
+    """
+    if not isinstance(document, dict) or not isinstance(document.get("collection_zones"), list):
+        return document
+    zones = []
+    for zone in document["collection_zones"]:
+        if (
+            isinstance(zone, dict)
+            and zone.get("garbage_week") in ("odd", "even")
+            and "garbage_anchor" not in zone
+            and zone.get("weekday") in WEEKDAYS[:5]
+        ):
+            week = _ODD_WEEK if zone["garbage_week"] == "odd" else _ODD_WEEK + timedelta(days=7)
+            anchor = week + timedelta(days=WEEKDAYS.index(zone["weekday"]))
+            zone = {k: v for k, v in zone.items() if k != "garbage_week"}
+            zone["garbage_anchor"] = anchor.isoformat()
+        zones.append(zone)
+    return {**document, "collection_zones": zones}
 
 
 def _item(r: _Reader, disposal: Mapping[str, str]) -> WasteItem:

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -8,7 +8,9 @@ from knowledge_base.model import CollectionZone
 
 
 def zone(weekday: int, garbage_week: str = "odd") -> CollectionZone:
-    return CollectionZone("test", "whitby", weekday, garbage_week, ("test street",))
+    """A test zone whose garbage goes out in odd ISO weeks of November 2026 (or even ones)."""
+    anchor = date(2026, 11, 16 if garbage_week == "odd" else 23) + timedelta(days=weekday)
+    return CollectionZone("test", "whitby", weekday, anchor, ("test street",))
 
 
 @pytest.mark.parametrize(
