@@ -24,7 +24,15 @@ from spacy.util import filter_spans
 
 from nlu.catalogue import CLOSED_SETS
 from nlu.errors import NLUError
-from nlu.normalize import normalize
+from nlu.normalize import (
+    AMBIGUOUS_SUFFIXES,
+    DIRECTIONS,
+    NOT_STREET_NAME,
+    NUMBERED_ROADS,
+    ORDINAL_ROADS,
+    STREET_SUFFIXES,
+    normalize,
+)
 from nlu.training_data import TrainingData
 
 SPOKEN_ENTITIES = "durham311_spoken_entities"
@@ -42,28 +50,14 @@ DATE_PHRASES = (
     "remembrance day", "the holiday", "the long weekend",
 )  # fmt: skip
 
-STREET_SUFFIXES = frozenset(
-    """street st road rd avenue ave drive dr crescent cres court ct boulevard blvd lane ln way
-    place pl trail trl circle parkway pkwy line sideroad terrace square gate grove heights
-    path""".split()
-)
-# Words that are street suffixes but also everyday words ("the right way", "in line"):
-# they make an address only after a house number (known streets come from the gazetteer).
-AMBIGUOUS_SUFFIXES = frozenset("way line gate path square place court circle heights grove".split())
-DIRECTIONS = frozenset("""north south east west n s e w""".split())
-_NUMBERED_ROADS = {("highway",), ("regional", "road"), ("concession", "road"), ("concession",)}
-# Words that end a street name when walking back from its suffix.
-_NOT_NAME = frozenset(
-    """a an the my our your their his her its this that these those on at in of to for near by
-    from with and or is are was were be been there here it i we you they he she me us him
-    them what when where which who how why do does did can could would should will about
-    outside front behind across beside past into onto off up down over under pothole hole
-    potholes bin bins garbage recycling light streetlight signal sign tree water sewer snow
-    graffiti sidewalk report reporting problem issue broken big huge deep dumped dumping
-    leak leaking blocked missed pickup collection live lives living house home address
-    corner intersection main right wrong best easiest easy fastest other same any every one
-    no proper correct only""".split()
-)
+# Streets known to content but said without their suffix ("bayly east", "22 gibb in
+# oshawa"): the EntityRuler marks the bare name with this label, and the spoken-entity
+# component makes it an address only where an address is plain (after a house number,
+# before the town), dropping it elsewhere: "king" and "church" are everyday words too.
+STREET_NAME = "durham311_street_name"
+# Words after which a numbered road stands alone as an address ("on line 4").
+_PLACE_WORDS = frozenset("on at along off near from to by is".split())
+_DIRECTION_WORDS = frozenset({"north", "south", "east", "west"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +117,31 @@ def gazetteer_patterns(
             if text in taken or (entity == "waste_item" and text in EVERYDAY_WORDS):
                 continue
             _pattern(patterns, phrase, entity, None)
+    named = taken | {text for _, text in patterns}
+    for phrase, label in street_variants(gazetteers.streets):
+        if phrase not in named:
+            _pattern(patterns, phrase, label, None)
     return list(patterns.values())
+
+
+def street_variants(streets: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """Known streets as said without their suffix, with the label each is marked with.
+
+    "bayly street east" gives "bayly east", an address as it stands, and "bayly", a bare
+    name that is an address only in context. Names that are everyday words to the
+    address finder ("main", "water") and numbered roads give none.
+    """
+    for street in streets:
+        words = normalize(street).text.split()
+        direction = words.pop() if len(words) > 2 and words[-1] in _DIRECTION_WORDS else None
+        if len(words) < 2 or words[-1] not in STREET_SUFFIXES:
+            continue
+        name = words[:-1]
+        if any(not w.isalpha() or w in NOT_STREET_NAME or w in DIRECTIONS for w in name):
+            continue
+        if direction is not None:
+            yield " ".join([*name, direction]), "address"
+        yield " ".join(name), STREET_NAME
 
 
 def date_patterns() -> list[dict[str, Any]]:
@@ -177,22 +195,46 @@ def spoken_patterns(path: Path = SPOKEN_PATTERNS_FILE) -> SpokenPatterns:
 def spoken_entities(doc: Doc) -> Doc:
     """Add what follows spoken patterns to what the EntityRuler found; longer spans win."""
     patterns = spoken_patterns()
+    known = list(_known_streets(doc))
     found = list(_join_intersections(doc, list(_street_spans(doc))))
-    taken = {i for s in [*found, *doc.ents] if s.label_ == "address" for i in range(s.start, s.end)}
+    taken = {i for s in [*found, *known] if s.label_ == "address" for i in range(s.start, s.end)}
     found.extend(
         Span(doc, tok.i, tok.i + 1, label="request_number")
         for tok in doc
         if tok.text.isdigit() and len(tok.text) >= 4 and tok.i not in taken
     )
-    labels = {ent.label_ for ent in doc.ents}
+    labels = {ent.label_ for ent in known}
     text = doc.text  # spaCy rebuilds it from the tokens on every access: once per doc
     if "issue_type" not in labels:
         found.extend(_issue_types(doc, text, patterns))
     found.extend(_facilities(doc, text, patterns))
     found.extend(_items(doc, text, patterns))
     found.extend(_char_spans(doc, text, patterns.dates, "date"))
-    doc.ents = filter_spans([*doc.ents, *found])
+    doc.ents = filter_spans([*known, *found])
     return doc
+
+
+def _known_streets(doc: Doc) -> Iterator[Span]:
+    """The EntityRuler's entities, with known streets as addresses where they are ones.
+
+    A house number said before a known street joins it ("12 scugog line 8"); a bare
+    street name is an address after a house number or before the town, at the end of
+    what is said ("22 gibb in oshawa", "liverpool in pickering"), and nothing otherwise.
+    """
+    words = [t.text for t in doc]
+    towns = {ent.start for ent in doc.ents if ent.label_ == "municipality"}
+    for ent in doc.ents:
+        if ent.label_ not in ("address", STREET_NAME):
+            yield ent
+            continue
+        start, end = ent.start, ent.end
+        numbered = start > 0 and _house_number(words[start - 1])
+        if ent.label_ == STREET_NAME:
+            town = end in towns or (end + 1 in towns and words[end] == "in")
+            last = end == len(words) or words[end] in ("in", "please") or end in towns
+            if not (last and (numbered or town)):
+                continue
+        yield Span(doc, start - 1 if numbered else start, end, label="address")
 
 
 def _char_spans(doc: Doc, text: str, pattern: re.Pattern[str], label: str,
@@ -225,42 +267,67 @@ def _items(doc: Doc, text: str, patterns: SpokenPatterns) -> Iterator[Span]:
     for frame in patterns.item_frames:
         for span in _char_spans(doc, text, frame, "waste_item", group="item"):
             words = [t.text for t in span]
-            if 0 < len(words) <= 6 and not set(words) <= _NOT_ITEMS | _NOT_NAME:
+            if 0 < len(words) <= 6 and not set(words) <= _NOT_ITEMS | NOT_STREET_NAME:
                 yield span
             return
 
 
 def _street_spans(doc: Doc) -> Iterator[Span]:
+    """Streets by how they are said: a name and a suffix, or a numbered road.
+
+    Some need more to be an address: a name before an everyday suffix ("the right way")
+    needs a house number; "line 4" and "4th line" need a house number or a word that
+    places them ("on line 4"), or to be all that is said.
+    """
     words = [t.text for t in doc]
-    for i, word in enumerate(words):
-        end = None
-        if word in STREET_SUFFIXES and i > 0:
-            start = i
-            while start > 0 and i - start < 3 and _name_word(words[start - 1]):
-                start -= 1
-            if start == i:
-                continue
-            end = i + 1
-        elif any(tuple(words[i : i + len(r)]) == r for r in _NUMBERED_ROADS):
-            size = next(
-                len(r)
-                for r in sorted(_NUMBERED_ROADS, key=len, reverse=True)
-                if tuple(words[i : i + len(r)]) == r
-            )
-            if i + size < len(words) and words[i + size].isdigit():
-                start, end = i, i + size + 1
-            else:
-                continue
-        else:
+    for i in range(len(words)):
+        found = _suffixed_street(words, i) or _numbered_road(words, i)
+        if found is None:
             continue
+        start, end, needs = found
         if end < len(words) and words[end] in DIRECTIONS:
             end += 1
-        numbered = start > 0 and _house_number(words[start - 1])
-        if numbered:
+        if start > 0 and _house_number(words[start - 1]):
             start -= 1
-        elif word in AMBIGUOUS_SUFFIXES:
+        elif needs == "number" or (
+            needs == "place" and start > 0 and words[start - 1] not in _PLACE_WORDS
+        ):
             continue
         yield Span(doc, start, end, label="address")
+
+
+def _suffixed_street(words: list[str], i: int) -> tuple[int, int, str] | None:
+    """Up to three name words and a suffix ending at `i`: start, end, and what else it
+    needs to be an address ("number", "place" or nothing)."""
+    if words[i] not in STREET_SUFFIXES or i == 0:
+        return None
+    start = i
+    while start > 0 and i - start < 3 and _name_word(words[start - 1]):
+        start -= 1
+    if start == i:
+        return None
+    end, needs = i + 1, ""
+    if words[i] in ("line", "sideroad") and end < len(words) and words[end].isdigit():
+        end += 1  # "scugog line 8", "brock sideroad 17"
+        needs = "place" if words[i] == "line" else ""
+    elif words[i] in AMBIGUOUS_SUFFIXES:
+        ordinal = _ORDINAL.fullmatch(words[start]) is not None and words[i] in ORDINAL_ROADS
+        needs = "place" if ordinal and start == i - 1 else "number"
+    return start, end, needs
+
+
+def _numbered_road(words: list[str], i: int) -> tuple[int, int, str] | None:
+    """A road by its number: "highway 2", "regional road 57", "line 4", "4th line"."""
+    for road in _ROADS_LONGEST_FIRST:
+        after = i + len(road)
+        if tuple(words[i:after]) == road and after < len(words) and words[after].isdigit():
+            return i, after + 1, "place" if road == ("line",) else ""
+    if _ORDINAL.fullmatch(words[i]) and i + 1 < len(words) and words[i + 1] in ORDINAL_ROADS:
+        end = i + 2
+        if words[i + 1] == "concession" and end < len(words) and words[end] == "road":
+            end += 1
+        return i, end, "place" if words[i + 1] == "line" else ""
+    return None
 
 
 def _join_intersections(doc: Doc, spans: list[Span]) -> Iterable[Span]:
@@ -274,8 +341,15 @@ def _join_intersections(doc: Doc, spans: list[Span]) -> Iterable[Span]:
     return out
 
 
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
+_ROADS_LONGEST_FIRST = sorted(NUMBERED_ROADS, key=len, reverse=True)
+
+
 def _name_word(word: str) -> bool:
-    return word.isalpha() and word not in _NOT_NAME and word not in STREET_SUFFIXES
+    """A word that can be part of a street's name: "king", "4th"."""
+    if _ORDINAL.fullmatch(word):
+        return True
+    return word.isalpha() and word not in NOT_STREET_NAME and word not in STREET_SUFFIXES
 
 
 def _house_number(word: str) -> bool:

@@ -20,6 +20,16 @@ from nlu.normalize import normalize, words_to_digits
         ("ux bridge", "uxbridge"),
         ("scoo gog", "scugog"),
         ("i can’t", "i can't"),
+        ("twelve king street", "12 king street"),  # a lone number before a street
+        ("nine bayly east", "9 bayly east"),
+        ("sixty olive avenue in whitby", "60 olive avenue in whitby"),
+        ("highway two", "highway 2"),  # a lone number after a numbered road
+        ("line four", "line 4"),
+        ("the fourth line", "the 4th line"),
+        ("seventh concession road", "7th concession road"),
+        ("three bags", "three bags"),
+        ("one more thing", "one more thing"),
+        ("one way street", "one way street"),
     ],
 )
 def test_spoken_forms_become_one_written_form(spoken: str, written: str) -> None:
@@ -29,6 +39,10 @@ def test_spoken_forms_become_one_written_form(spoken: str, written: str) -> None
 def test_groups_concatenate_and_scales_add() -> None:
     assert words_to_digits(["nineteen", "ninety", "nine"]) == "1999"
     assert words_to_digits(["two", "thousand", "twenty", "four"]) == "2024"
+    assert words_to_digits(["two", "thousand", "one", "hundred"]) == "2100"
+    assert words_to_digits(["twenty", "one", "hundred"]) == "2100"
+    assert words_to_digits(["two", "thousand", "and", "five"]) == "2005"
+    assert words_to_digits(["one", "hundred", "thousand"]) == "100000"
 
 
 def test_spans_point_back_into_what_was_said() -> None:

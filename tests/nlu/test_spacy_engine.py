@@ -46,6 +46,24 @@ def test_address_offsets_point_at_what_was_said(engine: SpacyEngine) -> None:
     assert text[address.start : address.end] == "One Twenty Three Simcoe Street North"
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("garbage day at nine bayly street east", "9 bayly street east"),
+        ("when is green bin day on brock sideroad seventeen", "brock sideroad 17"),
+        ("is pickup late on scugog line eight", "scugog line 8"),
+        ("garbage day for 12 scugog line 8", "12 scugog line 8"),
+        ("blue box day at 5 regional road 57", "5 regional road 57"),
+        ("when is pickup on 7th concession", "7th concession"),
+        ("when is pickup on bayly east", "bayly east"),
+        ("green bin day for 22 gibb in oshawa", "22 gibb"),
+    ],
+)
+def test_addresses_as_people_say_them(engine: SpacyEngine, text: str, value: str) -> None:
+    address = engine.parse_sync(text).entity("address")
+    assert address is not None and address.value == value
+
+
 def test_intersections_are_one_address(engine: SpacyEngine) -> None:
     address = engine.parse_sync("report a pothole at king street and simcoe street").entity(
         "address"
@@ -116,6 +134,7 @@ def test_facilities_named_by_place_and_kind(engine: SpacyEngine) -> None:
 def test_everyday_words_are_not_items(engine: SpacyEngine) -> None:
     assert engine.parse_sync("can someone phone me back").entity("waste_item") is None
     assert engine.parse_sync("what's the right way to do it").entity("address") is None
+    assert engine.parse_sync("i waited in line 20 minutes").entity("address") is None
 
 
 @pytest.mark.parametrize(
