@@ -9,11 +9,14 @@ the way content is written.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
+from knowledge_base.calendar import HolidayCalendar
+from knowledge_base.faq import FaqIndex
 from knowledge_base.model import (
     Alert,
     CollectionZone,
@@ -25,20 +28,11 @@ from knowledge_base.model import (
     WasteItem,
     WasteStream,
 )
+from knowledge_base.streets import StreetIndex
+from knowledge_base.streets import street_key as street_key  # where the dialog imports it
 
 T = TypeVar("T")
 _ARTICLES = frozenset("""a an the my our your some this these that those""".split())
-_ABBREVIATIONS = {
-    "st": "street", "rd": "road", "ave": "avenue", "dr": "drive", "cres": "crescent",
-    "ct": "court", "blvd": "boulevard", "ln": "lane", "pl": "place", "trl": "trail",
-    "pkwy": "parkway", "hwy": "highway", "n": "north", "s": "south", "e": "east", "w": "west",
-}  # fmt: skip
-_DIRECTIONS = frozenset({"north", "south", "east", "west"})
-_STOPWORDS = frozenset(
-    """a an the my our your i me we you is are was be do does did can could how what when where
-    who why which to of for in on at by with about it its and or if there this that get got
-    have has need want please tell know find""".split()
-)
 
 
 def phrase_key(text: str) -> str:
@@ -46,17 +40,6 @@ def phrase_key(text: str) -> str:
     words = re.findall(r"[a-z0-9']+", text.lower())
     while words and words[0] in _ARTICLES:
         words.pop(0)
-    return " ".join(words)
-
-
-def street_key(text: str) -> str:
-    """'123 Simcoe St. N' -> 'simcoe street north': house number off, abbreviations spelled."""
-    words = [_ABBREVIATIONS.get(w, w) for w in phrase_key(text).split()]
-    while words and (words[0].isdigit() or re.fullmatch(r"\d+[a-z]", words[0])):
-        words.pop(0)
-    for joiner in ("and", "at"):  # an intersection: the first street names the zone
-        if joiner in words:
-            words = words[: words.index(joiner)]
     return " ".join(words)
 
 
@@ -89,8 +72,9 @@ class KnowledgeBase:
         for facility in content.facilities:
             for phrase in (facility.name, *facility.aliases):
                 self._facilities.setdefault(phrase_key(phrase), facility)
-        self._holidays = {h.date: h for h in content.collection_holidays}
+        self._holidays = HolidayCalendar(content.collection_holidays)
         self._municipalities = {m.id: m.name for m in content.municipalities}
+        self._faq = FaqIndex(content.faq)
 
     # -- names -------------------------------------------------------------------------------
 
@@ -126,48 +110,42 @@ class KnowledgeBase:
         return _best_match(self._facilities, phrase_key(phrase), cutoff=0.8)
 
     def facility_hours(self, facility: Facility, day: date) -> Hours:
+        """The day's hours; holiday hours on any holiday of the list collection uses."""
         if day in self._holidays:
             return facility.holiday_hours
         return facility.hours[day.weekday()]
 
     # -- collection --------------------------------------------------------------------------
 
+    @functools.cached_property
+    def street_index(self) -> StreetIndex:
+        """Every zone's streets, indexed once for this revision (on the first lookup)."""
+        return StreetIndex(self.content.collection_zones)
+
     def find_zones(self, address: str, municipality: str | None = None) -> list[CollectionZone]:
-        """Zones whose streets match; more than one means we must ask which municipality."""
-        key = street_key(address)
-        if not key:
-            return []
-        zones = [z for z in self.content.collection_zones
-                 if municipality is None or z.municipality == municipality]  # fmt: skip
-        exact = [z for z in zones if key in z.streets]
-        if exact:
-            return exact
-        bare = _without_direction(key)
-        return [z for z in zones if any(_without_direction(s) == bare for s in z.streets)]
+        """Zones whose streets match, as `StreetIndex.find` matches them: in every
+        municipality that has the street, so that several mean we must ask which; only
+        `municipality`'s when it is given."""
+        return self.street_index.find(address, municipality)
 
     def next_collection(self, zone: CollectionZone, today: date) -> Collection:
-        """The next collection on or after `today`, holiday shifts applied.
+        """The next collection on or after `today`, moved by the week's holiday rules.
 
-        The rule: a weekday holiday moves every collection on or after it that week one day later.
+        Every-other-week streams go out in the weeks a whole number of fortnights from the
+        zone's garbage anchor; the holiday rules are in `knowledge_base.calendar`.
         """
         week_start = today - timedelta(days=today.weekday())
         while True:
             nominal = week_start + timedelta(days=zone.weekday)
-            shifts = [
-                self._holidays[d]
-                for d in (week_start + timedelta(days=i) for i in range(zone.weekday + 1))
-                if d in self._holidays
-            ]
-            actual = nominal + timedelta(days=len(shifts))
+            actual, holiday = self._holidays.collection_day(nominal)
             if actual >= today:
-                parity = "odd" if nominal.isocalendar().week % 2 else "even"
                 streams = tuple(
                     s for s in self.content.waste_streams
                     if (s.frequency == "weekly")
-                    or (s.frequency == "biweekly" and parity == zone.garbage_week)
+                    or (s.frequency == "biweekly" and zone.is_garbage_week(nominal))
                     or (s.frequency == "seasonal_weekly" and s.in_season(actual))
                 )  # fmt: skip
-                return Collection(actual, streams, shifts[-1] if shifts else None)
+                return Collection(actual, streams, holiday)
             week_start += timedelta(days=7)
 
     def office_open(self, when: datetime) -> bool:
@@ -181,11 +159,9 @@ class KnowledgeBase:
         return self._holidays.get(day)
 
     def next_holiday_named(self, name: str, today: date) -> Holiday | None:
-        key = phrase_key(name)
-        upcoming = sorted(
-            (h for h in self.content.collection_holidays if h.date >= today), key=lambda h: h.date
-        )
-        return next((h for h in upcoming if key and key in phrase_key(h.name)), None)
+        """The next holiday on or after `today` by a spoken name ("boxing day", "christmas"):
+        any the `holidays` package knows for Ontario, and content's own."""
+        return self._holidays.next_named(name, today)
 
     # -- alerts and FAQ ----------------------------------------------------------------------
 
@@ -198,18 +174,12 @@ class KnowledgeBase:
         ]
 
     def search_faq(self, text: str) -> FaqArticle | None:
-        """The article whose keywords the question names best, or None if none is named."""
-        key = f" {phrase_key(text)} "
-        words = set(key.split()) - _STOPWORDS
-        best: tuple[float, FaqArticle] | None = None
-        for article in self.content.faq:
-            score = sum(2.0 * len(k.split()) for k in article.keywords if f" {k} " in key)
-            if not score:
-                continue
-            score += 0.5 * len(words & (set(phrase_key(article.question).split()) - _STOPWORDS))
-            if best is None or score > best[0]:
-                best = (score, article)
-        return best[1] if best else None
+        """The article meant, in the resident's words; None when not sure (`FaqIndex`)."""
+        return self._faq.find(text)
+
+    def names_faq(self, text: str) -> FaqArticle | None:
+        """The article whose keyword the question names, if any: the surest kind of match."""
+        return self._faq.named(text)
 
 
 def _best_match(
@@ -230,8 +200,3 @@ def _best_match(
         return index[max(contained, key=len)]
     close = difflib.get_close_matches(key, list(index), n=1, cutoff=cutoff)
     return index[close[0]] if close else None
-
-
-def _without_direction(street: str) -> str:
-    words = street.split()
-    return " ".join(words[:-1]) if len(words) > 1 and words[-1] in _DIRECTIONS else street

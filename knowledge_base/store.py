@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from knowledge_base.errors import ContentError, StoreError
-from knowledge_base.model import Content
+from knowledge_base.model import Content, upgrade_garbage_weeks
 
 SAMPLE_CONTENT = Path(__file__).parent / "sample" / "durham.yaml"
 
@@ -106,12 +106,15 @@ class ContentStore:
 
 
 def upgrade(document: Any) -> Any:
-    """A document saved before a section existed, given that section from the sample.
+    """A document saved in an older shape, brought to this one before it is read.
+
+    Odd/even garbage weeks become anchor dates (`upgrade_garbage_weeks`).
 
     Safety advice was added after stores were in use: a store published before it gets
     the sample's advice (marked unverified), so an upgraded service still tells a resident
     in danger what to do. Staff then check it and publish their own.
     """
+    document = upgrade_garbage_weeks(document)
     if isinstance(document, dict) and "safety" not in document:
         sample = load_document(SAMPLE_CONTENT)
         document = {**document, "safety": {**sample["safety"], "verified": False}}
