@@ -9,6 +9,7 @@ question we asked, then the resident's intents, then an honest fallback.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,7 @@ from fulfillment.speech import tidy
 from fulfillment.types import Reply, Turn, TurnKind
 from knowledge_base import KnowledgeBase
 from nlu import Entity, IntentScore, NLUEngine, NLUError, Parse
-from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, INTENTS, carries
+from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, INTENTS, carries, split_carried
 from nlu.normalize import normalize
 from nlu.safety import GENERAL, Danger, SafetyCheck
 
@@ -36,8 +37,47 @@ INFORM_ROUTES = (
     ("facility", "facility_info"),
     ("address", "collection_day"),
 )
+# The resident's own questions (as opposed to answers and conversation controls).
+QUESTION_INTENTS = frozenset(
+    {"collection_day", "waste_sorting", "facility_info", "service_alerts", "faq",
+     "report_problem", "request_status", "set_reminder", "contact_agent"}
+)  # fmt: skip
+ANYTHING_ELSE = "Anything else?"
 # Intents that never answer our question: they are handled as themselves.
 _CONTROL_INTENTS = frozenset({EMERGENCY_INTENT, "stop", "help", "repeat", "goodbye"})
+# What each topic can have changed by a follow-up ("what about the green bin"): the
+# catalogue's entities for the intent, and the town for "the one in whitby".
+TOPIC_ENTITIES: dict[str, frozenset[str]] = {
+    "collection_day": frozenset({"waste_stream", "address", "municipality", "date"}),
+    "waste_sorting": frozenset({"waste_item"}),
+    "facility_info": frozenset({"facility", "date", "municipality"}),
+    "service_alerts": frozenset({"municipality"}),
+    "faq": frozenset(),
+    "contact_agent": frozenset(),
+}
+# Kept between questions of any topic: where the resident lives.
+RESIDENT_SLOTS = frozenset({"address", "municipality"})
+_FOLLOW_UP = re.compile(
+    r"^(?:and|also|so|ok and|okay and|then|what about|how about|what if|same for|the one|that one|"
+    r"is it|are they|is that|whats their|what is their|what are their|tell me more|more about|"
+    r"the first|the second|the third|the last|how do i book|how do i do)\b"
+)
+# What can be asked about a topic without naming it again ("how much does it cost").
+_ASPECTS: dict[str, re.Pattern[str]] = {
+    "facility_info": re.compile(
+        r"\b(?:open|opens|close|closes|closed|closing|hours|cost|costs|fees?|price|charge|"
+        r"phone|number|call|where is|address|located|how do i get there)\b"
+    ),
+    "faq": re.compile(r"\b(?:phone number|number|call them|what about|how about)\b"),
+    "service_alerts": re.compile(r"\b(?:more|second|first|third|last|the \w+ one)\b"),
+}
+# "Is the port perry one open": a place asked about after an answer that named places.
+# "What day do they meet", "is it open": the question is about what we just talked about.
+_BACK_REFERENCE = re.compile(r"\b(?:they|them|their|that|those)\b")
+_PLACE_ASKED = re.compile(r"\b(?:open|opens|close|closes|closed|hours)\b")
+_CORRECTION = re.compile(
+    r"^(?:no|nope|sorry|actually|oops|not|wait|no no|no sorry)\b|\bi meant\b|\bi said\b"
+)
 
 
 @dataclass(slots=True)
@@ -58,6 +98,9 @@ class Context:
     danger: Danger | None = None  # danger heard in this turn: it is answered before anything
     after_safety: str | None = None  # the kind of danger our last reply was about
     all_clear: bool = False  # the resident says that danger is over ("it was a false alarm")
+    follow_up: bool = False  # this turn changes one thing of the topic: remembered values count
+    correction: bool = False  # "no, i meant pickering": the last value said replaces the old
+    unused: set[str] = field(default_factory=set)  # entities heard but not meant as values
     text: str = field(init=False)  # the normalised words, which several handlers read
 
     def __post_init__(self) -> None:
@@ -74,10 +117,18 @@ class Context:
         parse's own intent could not carry it ("tomorrow" heard with waste_sorting) is
         the asking intent's to use.
         """
+        if self.correction:  # "not oshawa, whitby": the value said last is the one meant
+            said = [e for e in self.parse.entities if e.entity == name]
+            if said:
+                return said[-1]
         found = self.parse.entity(name)
         if found is None and self.intent != self.parse.intent.name and carries(self.intent, name):
             found = self.parse.aside(name)
         return found
+
+    def remembered(self, name: str) -> str | None:
+        """A value of the topic, for a follow-up; None for a new question."""
+        return self.state.slots.get(name) if self.follow_up else None
 
     def slot(self, name: str) -> str | None:
         """This turn's entity, or the value heard earlier in the session."""
@@ -86,10 +137,15 @@ class Context:
             return entity.value
         if name == self.answer_slot and self.answer:
             return self.answer
-        return self.state.slots.get(name)
+        if name in RESIDENT_SLOTS or self.follow_up:
+            return self.state.slots.get(name)
+        return None
 
     def remember(self, name: str, value: str) -> None:
         self.state.slots[name] = value
+
+
+GLAD = "I'm glad you're okay."
 
 
 class Handler(Protocol):
@@ -150,13 +206,7 @@ class DialogManager:
             if parse is None:
                 reply = TROUBLE
             else:
-                after, state.safety = state.safety, None
-                ctx = Context(
-                    turn, parse, state, self._knowledge(), self.clock(), parse.intent.name,
-                    danger=danger, after_safety=after,
-                    all_clear=after is not None and self.safety.all_clear(parse.text),
-                )  # fmt: skip
-                reply = await self._dispatch(ctx)
+                reply = await self._answer(turn, parse, state, danger)
         if parse is None or parse.intent.name != "repeat":
             state.last_speech, state.last_reprompt = reply.speech, reply.reprompt
         state.turns += 1
@@ -167,6 +217,46 @@ class DialogManager:
                  parse.intent.name if parse else turn.kind.value,
                  danger.kind if danger else "-", elapsed)  # fmt: skip
         return TurnResult(reply, parse, elapsed, danger)
+
+    async def _answer(
+        self, turn: Turn, parse: Parse, state: DialogState, danger: Danger | None
+    ) -> Reply:
+        """The reply to one turn; two questions said in one breath are both answered."""
+        second: Parse | None = None
+        if danger is None and state.pending_intent is None:
+            parse, second = await self._split(parse)
+        after, state.safety = state.safety, None
+        kb, now = self._knowledge(), self.clock()
+        clear = after is not None and self.safety.all_clear(parse.text)
+        ctx = Context(turn, parse, state, kb, now, parse.intent.name, danger=danger,
+                      after_safety=after, all_clear=clear)  # fmt: skip
+        reply = await self._dispatch(ctx)
+        if second is None and state.queued and state.pending_intent is None:
+            second, state.queued = await self.nlu.parse(state.queued), None
+        if second is None or reply.end_session:
+            return reply
+        if state.pending_intent is not None:  # answer the other after our question
+            state.queued = second.text
+            return reply
+        more = await self._dispatch(Context(turn, second, state, kb, now, second.intent.name))
+        first = reply.speech.removesuffix(ANYTHING_ELSE).strip()
+        return replace(more, speech=f"{first} {more.speech}")
+
+    async def _split(self, parse: Parse) -> tuple[Parse, Parse | None]:
+        """'When is garbage day and is the depot open': two questions, when each half is a
+        confident question of its own with a different intent; otherwise the parse as is."""
+        words = parse.text.split()
+        for at, word in enumerate(words):
+            if word.lower() not in ("and", "also") or not 3 <= at <= len(words) - 3:
+                continue
+            halves = " ".join(words[:at]), " ".join(words[at + 1 :]).removeprefix("also ")
+            first, second = await self.nlu.parse(halves[0]), await self.nlu.parse(halves[1])
+            names = first.intent.name, second.intent.name
+            if all(n in QUESTION_INTENTS for n in names) and (
+                names[0] != names[1] or names[0] == "faq"
+            ):
+                return first, second
+        return parse, None
 
     async def _load(self, turn: Turn) -> DialogState:
         """The session's state; a new session also picks up the user's last safety reply."""
@@ -209,7 +299,7 @@ class DialogManager:
     async def understand(self, turn: Turn) -> Parse:
         """The NLU's reading of the text, or the platform's own resolution when it sent no text."""
         if turn.text and turn.text.strip():
-            return await self.nlu.parse(turn.text)
+            return _with_platform_values(await self.nlu.parse(turn.text), turn)
         if turn.intent in INTENTS:
             entities = tuple(Entity(k, v, 0, 0, extractor=turn.platform)
                              for k, v in turn.entities.items())  # fmt: skip
@@ -227,9 +317,13 @@ class DialogManager:
     async def _dispatch(self, ctx: Context) -> Reply:
         if ctx.danger is None:  # danger keeps the open question for after an all clear
             self._resolve_pending(ctx)
+            _follow_topic(ctx)
         for handler in self.handlers:
             if handler.can_handle(ctx):
                 reply = await handler.handle(ctx)
+                _keep_topic(ctx)
+                if ctx.all_clear and not reply.speech.startswith(GLAD):  # "fine, so where…"
+                    reply = replace(reply, speech=f"{GLAD} {reply.speech}")
                 return replace(reply, speech=tidy(reply.speech))
         raise AssertionError("the handler list must end with a fallback that handles everything")
 
@@ -264,6 +358,103 @@ class DialogManager:
         ctx.answer_slot = slot
         ctx.answer = entity.value if entity else (ctx.text if slot in FREE_FORM_SLOTS else None)
         state.clear_pending()
+
+
+def _follow_topic(ctx: Context) -> None:
+    """A follow-up or a correction of the last answer is answered against its topic.
+
+    "What about the green bin", "and on saturday", "the one in whitby", "not oshawa,
+    whitby": the turn changes one thing and the rest is taken from the topic. A turn
+    with its own question ("where does a pizza box go") starts a new topic.
+    """
+    topic, state = ctx.state.topic, ctx.state
+    if ctx.answer_slot is not None:  # the answer to our question carries the topic on
+        ctx.follow_up = ctx.intent == topic
+        return
+    if topic is None or ctx.intent in _CONTROL_INTENTS:
+        return
+    if ctx.intent in ("affirm", "greet") or state.pending_intent:
+        return
+    said = {e.entity for e in (*ctx.parse.entities, *ctx.parse.set_aside)}
+    prior = state.prior_topic
+    if prior and not _changes(topic, said) and _changes(prior, said):
+        topic = prior  # "and the green bin" after two questions: it changes the first one
+    named = said & TOPIC_ENTITIES.get(topic, frozenset())
+    correction = _CORRECTION.search(ctx.text) is not None and bool(named)
+    if ctx.intent == topic:
+        cue = _FOLLOW_UP.search(ctx.text) is not None
+        ctx.follow_up = cue or correction or not (said - RESIDENT_SLOTS)
+    elif correction or _refers_back(ctx, topic, said):
+        ctx.intent, ctx.follow_up = topic, True
+    elif topic == "waste_sorting" and _PLACE_ASKED.search(ctx.text) and not _own(topic, said):
+        ctx.intent, ctx.follow_up = "facility_info", True  # "is the port perry one open"
+    ctx.correction = correction and ctx.intent == topic
+    if ctx.intent in TOPIC_ENTITIES and not ctx.follow_up:
+        # A new question: forget the old topic's item, place, stream and date; where the
+        # resident lives is kept for the session.
+        for name in [k for k in state.slots if k not in RESIDENT_SLOTS]:
+            del state.slots[name]
+
+
+def _changes(topic: str, said: set[str]) -> set[str]:
+    """What of the topic the turn names, beyond where the resident lives."""
+    return said & TOPIC_ENTITIES.get(topic, frozenset()) - RESIDENT_SLOTS
+
+
+def _own(topic: str, said: set[str]) -> set[str]:
+    """What the turn names that the topic has no place for (a date is welcome anywhere)."""
+    return said - RESIDENT_SLOTS - TOPIC_ENTITIES.get(topic, frozenset()) - {"date"}
+
+
+def _refers_back(ctx: Context, topic: str, said: set[str]) -> bool:
+    """Whether a turn the NLU read as another intent is about the topic all the same."""
+    cue = _FOLLOW_UP.search(ctx.text) is not None
+    unplaced = ctx.intent in ("inform", "deny", "faq", "contact_agent", FALLBACK_INTENT)
+    aspect = _ASPECTS.get(topic)
+    if said & TOPIC_ENTITIES.get(topic, frozenset()) and (cue or unplaced):
+        return True  # "what about the green bin", "in whitby"
+    if cue and not said:
+        return True  # "and how do i book that"
+    if _own(topic, said):
+        return False
+    if aspect is not None and aspect.search(ctx.text) and unplaced:
+        return True  # "how much does it cost"
+    return (
+        topic == "faq"
+        and ctx.intent in QUESTION_INTENTS
+        and _BACK_REFERENCE.search(ctx.text) is not None
+    )  # "what day do they meet"
+
+
+def _keep_topic(ctx: Context) -> None:
+    """After an answer: the topic is this intent, holding what the turn said."""
+    state = ctx.state
+    if state.pending_intent is None:
+        state.asked, state.asked_times = None, 0
+    if ctx.intent not in TOPIC_ENTITIES or ctx.danger is not None:
+        return
+    if state.topic != ctx.intent:
+        state.prior_topic = state.topic
+    state.topic = ctx.intent
+    for name in TOPIC_ENTITIES[ctx.intent] - ctx.unused:
+        entity = ctx.entity(name)
+        if entity is not None:
+            state.slots[name] = entity.value
+        elif name == ctx.answer_slot and ctx.answer:
+            state.slots[name] = ctx.answer
+
+
+def _with_platform_values(parse: Parse, turn: Turn) -> Parse:
+    """The platform's resolved values (a CX date parameter) beside the text's own, for the
+    kinds of entity the text did not give: a value said in this turn beats a session's
+    parameter that may be left over from an earlier one."""
+    heard = {e.entity for e in (*parse.entities, *parse.set_aside)}
+    extra = [Entity(k, v, 0, 0, extractor=turn.platform)
+             for k, v in turn.entities.items() if k not in heard]  # fmt: skip
+    if not extra:
+        return parse
+    carried, aside = split_carried(parse.intent.name, extra)
+    return replace(parse, entities=parse.entities + carried, set_aside=parse.set_aside + aside)
 
 
 def _after_safety_key(turn: Turn) -> str:

@@ -31,9 +31,22 @@ class DialogState:
     resume_slot: str | None = None
     resume_prompt: str | None = None
     crisis: bool = False  # a crisis was heard this session: every goodbye gives 9-8-8 again
+    # The topic: the intent last answered, so "what about the green bin", "and on saturday"
+    # or "the one in whitby" change one thing of it (its values are in `slots`).
+    topic: str | None = None
+    prior_topic: str | None = None  # the topic before, for two questions said in one breath
+    # The question last asked and how many times in a row, so it is never asked a third time.
+    asked: str | None = None
+    asked_times: int = 0
+    queued: str | None = None  # the second question of two said in one breath
 
-    def ask(self, intent: str, slot: str) -> None:
+    def ask(self, intent: str, slot: str) -> int:
+        """Wait for `slot` of `intent`; how many times in a row it has now been asked."""
+        question = f"{intent}:{slot}"
+        self.asked_times = self.asked_times + 1 if self.asked == question else 1
+        self.asked = question
         self.pending_intent, self.pending_slot = intent, slot
+        return self.asked_times
 
     def clear_pending(self) -> None:
         self.pending_intent = self.pending_slot = None

@@ -816,6 +816,15 @@ _ALL_CLEAR: Final = re.compile(
 # Cues general enough to give way to a more specific kind heard with them: a bite that
 # bleeds needs the bite advice (wash it, see a doctor, rabies), not only "call 9-1-1".
 _YIELDS: Final = {"bleeding": "urgent_animal"}
+# The classifier alone is not enough: its emergency score counts only with a word of harm,
+# help or a person at risk in the sentence ("and the peel from an orange" once scored 0.89).
+_RISK_HINT: Final = re.compile(
+    r"\b(?:help|hurt|hurting|emergency|urgent|dying|die|dead|blood|bleed\w*|breath\w*|"
+    r"ambulance|police|fire|smoke|smoking|gas|poison\w*|scared|danger\w*|attack\w*|pain|sick|"
+    r"collaps\w*|faint\w*|unconscious|injur\w*|accident|crash\w*|stuck|trapped|weapon|"
+    r"threat\w*|kill\w*|suicid\w*|alarm|explo\w*|burn\w*|flood\w*|drown\w*|chok\w*|"
+    r"overdos\w*|swallow\w*|bit|bitten|missing|lost|fell|fallen|now|quick|hurry|please)\b"
+)
 _NEGATION_WINDOW = 3  # words before a cue that can negate it ("there is no fire")
 
 
@@ -844,7 +853,7 @@ class SafetyCheck:
     score above which the classifier alone calls a general emergency.
     """
 
-    def __init__(self, *, classifier_threshold: float = 0.85) -> None:
+    def __init__(self, *, classifier_threshold: float = 0.9) -> None:
         self.classifier_threshold = classifier_threshold
 
     def assess(self, text: str, *, emergency_score: float = 0.0) -> Danger | None:
@@ -858,7 +867,11 @@ class SafetyCheck:
         found = [d for d in found if _YIELDS.get(d.cue) not in kinds]
         if found:
             return min(found, key=lambda d: KINDS.index(d.kind))
-        confident = emergency_score >= self.classifier_threshold and remainder == words
+        confident = (
+            emergency_score >= self.classifier_threshold
+            and remainder == words
+            and _RISK_HINT.search(words) is not None
+        )
         if confident and not (_NEGATION.search(words) or _SETTLED_PAST.search(words)):
             return Danger(GENERAL, words, source="classifier")
         return None

@@ -62,8 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument(
         "--script",
         type=Path,
-        action="append",
+        action="extend",
+        nargs="+",
         help="play a conversation file and exit non-zero on the first mismatch (repeatable)",
+    )
+    console.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="with --script: play every file, then print how many passed and failed",
     )
 
     nlu = commands.add_parser(
@@ -167,7 +173,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             settings.with_values({k: v for k, v in (("host", args.host), ("port", args.port)) if v})
         )
     if args.command == "console":
-        return asyncio.run(_console(settings, args.script))
+        return asyncio.run(_console(settings, args.script, keep_going=args.keep_going))
     if args.command == "safety":
         return asyncio.run(_safety(settings, args))
     if args.command == "content":
@@ -271,7 +277,7 @@ async def _safety(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _console(settings: Settings, scripts: list[Path] | None) -> int:
+async def _console(settings: Settings, scripts: list[Path] | None, *, keep_going: bool) -> int:
     from skill.console import interactive, load_script, play
 
     core = open_core(settings)
@@ -279,13 +285,22 @@ async def _console(settings: Settings, scripts: list[Path] | None) -> int:
         if not scripts:
             await interactive(core.dialog)
             return 0
+        failed = 0
         for path in scripts:
             script = load_script(path, settings.zone)
-            outcome = await play(core.dialog, script)
-            if not outcome.passed:
-                print(f"FAILED {path}: {outcome.problems[0]}", file=sys.stderr)
+            lines: list[str] = []
+            outcome = await play(core.dialog, script, out=lines.append if keep_going else print)
+            if outcome.passed:
+                print(f"passed {path} ({outcome.turns_run} turns)")
+                continue
+            failed += 1
+            print(f"FAILED {path}: turn {outcome.turns_run}: {outcome.problems[0]}",
+                  file=sys.stderr)  # fmt: skip
+            if not keep_going:
                 return 1
-            print(f"passed {path} ({outcome.turns_run} turns)")
-        return 0
+        if keep_going:
+            print(f"conversations: {len(scripts) - failed} passed, {failed} failed "
+                  f"({(len(scripts) - failed) / len(scripts):.1%})")  # fmt: skip
+        return 1 if failed else 0
     finally:
         await core.close()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from fulfillment.dialog import Context
+from fulfillment.dialog import ANYTHING_ELSE, Context
 from fulfillment.types import Reply
-
-ANYTHING_ELSE = "Anything else?"
 
 
 def answer(text: str, next_step: str = ANYTHING_ELSE) -> Reply:
@@ -13,9 +11,32 @@ def answer(text: str, next_step: str = ANYTHING_ELSE) -> Reply:
     return Reply(speech=f"{text} {next_step}", reprompt=next_step)
 
 
-def ask(ctx: Context, intent: str, slot: str, question: str, reprompt: str | None = None) -> Reply:
-    """Ask for one missing piece; the dialog manager routes the answer back to `intent`."""
-    ctx.state.ask(intent, slot)
+def ask(
+    ctx: Context,
+    intent: str,
+    slot: str,
+    question: str,
+    reprompt: str | None = None,
+    *,
+    again: str | None = None,
+) -> Reply:
+    """Ask for one missing piece; the dialog manager routes the answer back to `intent`.
+
+    Never the same words twice in a row: the second time says `again` (the choices, or
+    what works), and the third time gives the way out instead of asking.
+    """
+    times = ctx.state.ask(intent, slot)
+    if times == 2:
+        question = again or f"Sorry, I didn't get that. {question}"
+        return Reply(speech=question, reprompt=question)
+    if times >= 3:
+        ctx.state.clear_pending()
+        ctx.state.asked, ctx.state.asked_times = None, 0
+        org = ctx.kb.organisation
+        return answer(
+            f"Sorry, I'm not able to get that. You can call {org.phone_311}, "
+            f"{org.hours_311}, and staff will help."
+        )
     return Reply(speech=question, reprompt=reprompt or question)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fulfillment.dialog import Context
-from fulfillment.handlers.base import ANYTHING_ELSE, IntentHandler, answer
+import re
+
+from fulfillment.dialog import ANYTHING_ELSE, GLAD, QUESTION_INTENTS, Context
+from fulfillment.handlers.base import IntentHandler, answer
 from fulfillment.types import Reply
 
 HELP = (
@@ -11,6 +13,11 @@ HELP = (
     "service alerts, or how to reach 311. What would you like to know?"
 )
 WHAT_NEXT = "What would you like to know?"
+# A contact question about someone other than 311 ("police non emergency", "211").
+_NAMES_ANOTHER = re.compile(
+    r"\b(police|211|2 1 1|poison|toll free|paramedics?|ambulance|transit|bus|health|housing|"
+    r"after hours|water emergency|emergency line|24 hour)\b"
+)
 # Said right after a safety reply, these mean "I didn't catch that", whatever else they mean.
 _MISSED_IT = frozenset({"what", "huh", "sorry", "pardon", "what was that", "sorry what", "eh"})
 
@@ -50,7 +57,9 @@ class AfterSafetyHandler:
             return False
         crisis_no = kind == "crisis" and ctx.intent in ("deny", "affirm")
         missed = ctx.intent == "repeat" or ctx.text in _MISSED_IT
-        return ctx.all_clear or missed or crisis_no
+        # "I'm okay, so where do batteries go": glad, and the question answered as itself
+        cleared = ctx.all_clear and ctx.intent not in QUESTION_INTENTS
+        return cleared or missed or crisis_no
 
     async def handle(self, ctx: Context) -> Reply:
         kind = ctx.after_safety
@@ -67,7 +76,7 @@ class AfterSafetyHandler:
     @staticmethod
     def _carry_on(ctx: Context) -> Reply:
         state = ctx.state
-        opener = "I'm glad you're okay." if ctx.all_clear else "Okay."
+        opener = GLAD if ctx.all_clear else "Okay."
         if state.resume_intent and state.resume_slot and state.resume_prompt:
             prompt = state.resume_prompt
             state.ask(state.resume_intent, state.resume_slot)
@@ -146,6 +155,10 @@ class ContactAgentHandler(IntentHandler):
     intents = ("contact_agent",)
 
     async def handle(self, ctx: Context) -> Reply:
+        # "the police non-emergency number", "what's 211": the contact asked for, not ours
+        article = ctx.kb.search_faq(ctx.text) if _NAMES_ANOTHER.search(ctx.text) else None
+        if article is not None:
+            return answer(article.answer)
         org = ctx.kb.organisation
         return answer(
             f"To talk to someone, call {org.phone_311}, or {org.phone_main} from outside the "
@@ -154,12 +167,16 @@ class ContactAgentHandler(IntentHandler):
 
 
 class FallbackHandler:
-    """Anything not handled above: an honest 'I can't help with that' and what we can do."""
+    """Anything not handled above: an article that surely answers it, or an honest 'I can't
+    help with that' and what we can do."""
 
     def can_handle(self, ctx: Context) -> bool:
         return True
 
     async def handle(self, ctx: Context) -> Reply:
+        article = ctx.kb.search_faq(ctx.text)
+        if article is not None and ctx.intent != "greet":
+            return answer(article.answer)
         if ctx.state.last_speech and ctx.state.last_speech.startswith("Sorry, I can't help"):
             org = ctx.kb.organisation
             return answer(

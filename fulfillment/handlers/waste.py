@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 from fulfillment.dialog import Context
 from fulfillment.handlers.base import IntentHandler, answer, ask
-from fulfillment.speech import capitalize, join, say_date
+from fulfillment.speech import capitalize, join, ordinal, say_date
 from fulfillment.types import Reply
 from knowledge_base import Collection
 from knowledge_base.lookups import street_key
 from knowledge_base.model import CollectionZone
 
+# "Garbage day" is what people call collection day: it asks about every stream.
+_ANY_COLLECTION = re.compile(r"\bgarbage (?:day|night|pickup day|collection day)\b")
+# Asking which day, as opposed to asking about collection ("how many bags can i put out").
+_ASKS_DAY = re.compile(
+    r"\b(?:when|what day|which day|is it|this week|next week|day|today|tomorrow)\b"
+)
+# "No, I meant Harmony Road South": the words of a correction are not part of the street.
+_CORRECTION_WORDS = re.compile(
+    r"^(?:(?:no|nope|sorry|actually|oops|wait|i|meant|said|its|it's|it|is|make|that|not)\b\s*)+"
+)
 ADDRESS_QUESTION = "Sure. What's your street address? For example, 123 Simcoe Street North."
 MAX_ADDRESS_TRIES = 2
 
@@ -20,11 +31,20 @@ class CollectionDayHandler(IntentHandler):
     intents = ("collection_day",)
 
     async def handle(self, ctx: Context) -> Reply:
-        address = ctx.slot("address")
+        stream = ctx.slot("waste_stream")
+        if stream == "garbage" and _ANY_COLLECTION.search(ctx.text):  # "my garbage day"
+            ctx.unused.add("waste_stream")
+            stream = None
+        address = _CORRECTION_WORDS.sub("", ctx.slot("address") or "") or None
         municipality = ctx.slot("municipality")
         if not address:
-            return ask(ctx, "collection_day", "address", ADDRESS_QUESTION,
-                       "What's your street address?")  # fmt: skip
+            article = ctx.kb.names_faq(ctx.text) if not _ASKS_DAY.search(ctx.text) else None
+            if article is not None:  # "how many bags of garbage can i put out"
+                return answer(article.answer)
+            season = self._season(ctx, stream)
+            question = f"{season} For your exact day, what's your street address?" if season \
+                else ADDRESS_QUESTION  # fmt: skip
+            return ask(ctx, "collection_day", "address", question, "What's your street address?")
         zones = ctx.kb.find_zones(address, municipality)
         if not zones:
             return self._unknown_street(ctx, address)
@@ -36,10 +56,22 @@ class CollectionDayHandler(IntentHandler):
         ctx.remember("address", address)
         ctx.state.slots.pop("address_tries", None)
         collection = ctx.kb.next_collection(zones[0], ctx.today)
-        stream = ctx.entity("waste_stream")
         if stream is not None:
-            return answer(self._stream_answer(ctx, zones[0], collection, stream.value))
+            return answer(self._stream_answer(ctx, zones[0], collection, stream))
         return answer(self._summary(ctx, collection))
+
+    @staticmethod
+    def _season(ctx: Context, stream_id: str | None) -> str | None:
+        """For a seasonal stream, when its season runs: an answer before any address."""
+        stream = next((s for s in ctx.kb.content.waste_streams if s.id == stream_id), None)
+        if stream is None or stream.season is None:
+            return None
+        (month, day), (end_month, end_day) = stream.season
+        start, end = date(ctx.today.year, month, day), date(ctx.today.year, end_month, end_day)
+        return (
+            f"{capitalize(stream.name)} is collected every week from {start:%B} "
+            f"{ordinal(start.day)} to {end:%B} {ordinal(end.day)}, on your collection day."
+        )
 
     def _unknown_street(self, ctx: Context, address: str) -> Reply:
         tries = int(ctx.state.slots.get("address_tries", "0")) + 1
@@ -53,11 +85,9 @@ class CollectionDayHandler(IntentHandler):
                 f"You can call {org.phone_311} to check your collection day."
             )
         ctx.state.slots["address_tries"] = str(tries)
-        return ask(
-            ctx, "collection_day", "address",
-            f"Sorry, I couldn't find {street_key(address) or 'that street'} in the collection "
-            "schedule. What street do you live on?",
-        )  # fmt: skip
+        question = (f"Sorry, I couldn't find {street_key(address) or 'that street'} in the "
+                    "collection schedule. What street do you live on?")  # fmt: skip
+        return ask(ctx, "collection_day", "address", question, again=question)
 
     def _summary(self, ctx: Context, collection: Collection) -> str:
         streams = join([s.name for s in collection.streams])
@@ -83,6 +113,14 @@ class CollectionDayHandler(IntentHandler):
                     text += f" That's a day later than usual because of {collection.holiday.name}."
                 return ("Yes. " if collection is first else "") + text
             collection = ctx.kb.next_collection(zone, collection.day + timedelta(days=1))
+        if stream.season is not None:  # out of season: say when it starts again
+            (month, day), (end_month, end_day) = stream.season
+            start = date(ctx.today.year, month, day)
+            start = start if start > ctx.today else date(ctx.today.year + 1, month, day)
+            end = date(start.year, end_month, end_day)
+            return (f"{capitalize(stream.name)} is collected from {start:%B} {ordinal(start.day)} "
+                    f"to {end:%B} {ordinal(end.day)}. The next season starts "
+                    f"{say_date(start, ctx.today)}.")  # fmt: skip
         return f"{capitalize(stream.name)} isn't collected in the next few weeks."
 
 
