@@ -9,7 +9,6 @@ the way content is written.
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -75,6 +74,8 @@ class KnowledgeBase:
         self._holidays = HolidayCalendar(content.collection_holidays)
         self._municipalities = {m.id: m.name for m in content.municipalities}
         self._faq = FaqIndex(content.faq)
+        # Built when content is published, so no resident's lookup pays for it.
+        self.street_index = StreetIndex(content.collection_zones)
 
     # -- names -------------------------------------------------------------------------------
 
@@ -116,11 +117,6 @@ class KnowledgeBase:
         return facility.hours[day.weekday()]
 
     # -- collection --------------------------------------------------------------------------
-
-    @functools.cached_property
-    def street_index(self) -> StreetIndex:
-        """Every zone's streets, indexed once for this revision (on the first lookup)."""
-        return StreetIndex(self.content.collection_zones)
 
     def find_zones(self, address: str, municipality: str | None = None) -> list[CollectionZone]:
         """Zones whose streets match, as `StreetIndex.find` matches them: in every

@@ -23,6 +23,8 @@ _ASKS_DAY = re.compile(
 _CORRECTION_WORDS = re.compile(
     r"^(?:(?:no|nope|sorry|actually|oops|wait|i|meant|said|its|it's|it|is|make|that|not)\b\s*)+"
 )
+# "Is it green bin week?" is answered "Yes. ..."; "what about the green bin" is not.
+_YES_NO = re.compile(r"^(?:is|are|does|do|will|was|it is|its)\b")
 ADDRESS_QUESTION = "Sure. What's your street address? For example, 123 Simcoe Street North."
 MAX_ADDRESS_TRIES = 2
 
@@ -111,7 +113,8 @@ class CollectionDayHandler(IntentHandler):
                 text = f"Your next {stream.name} collection is {when}."
                 if collection.holiday is not None:
                     text += f" That's a day later than usual because of {collection.holiday.name}."
-                return ("Yes. " if collection is first else "") + text
+                yes = collection is first and _YES_NO.search(ctx.text) is not None
+                return ("Yes. " if yes else "") + text
             collection = ctx.kb.next_collection(zone, collection.day + timedelta(days=1))
         if stream.season is not None:  # out of season: say when it starts again
             (month, day), (end_month, end_day) = stream.season
