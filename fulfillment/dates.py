@@ -11,11 +11,8 @@ about it most likely wants: today when the period has already begun, else its fi
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import date, timedelta
-
-import holidays
 
 from knowledge_base import KnowledgeBase
 
@@ -53,8 +50,7 @@ def resolve_date(phrase: str | None, today: date, kb: KnowledgeBase) -> date | N
         or _weekday(words, today)
         or _weekend(words, today)
         or _in_some_days(words, today)
-        or _named_day(words, today)
-        or _content_holiday(words, today, kb)
+        or _named_day(words, today, kb)
     )
 
 
@@ -163,31 +159,10 @@ def _in_some_days(words: str, today: date) -> date | None:
     return today + timedelta(days=count * (7 if match[2].startswith("week") else 1))
 
 
-def _named_day(words: str, today: date) -> date | None:
-    """An Ontario holiday by name ("good friday", "christmas"), or christmas or new year's eve."""
+def _named_day(words: str, today: date, kb: KnowledgeBase) -> date | None:
+    """A holiday by name ("good friday", "christmas"): Ontario's from the `holidays` package
+    and content's own, as the knowledge base's calendar knows them; or an eve."""
     if words in _OTHER_NAMED_DAYS:
         return _next_month_day(*_OTHER_NAMED_DAYS[words], today)
-    for year in (today.year, today.year + 1):
-        for name, day in _ontario_holidays(year):
-            if day >= today and words in (name, name.removesuffix(" day")):
-                return day
-    return None
-
-
-@functools.lru_cache(maxsize=8)
-def _ontario_holidays(year: int) -> tuple[tuple[str, date], ...]:
-    """Ontario's holidays, statutory and commonly observed (Easter Monday, Civic Holiday), by
-    their spoken key ("new years day"), in date order; the holidays themselves, not the days
-    off in lieu of them."""
-    calendar = holidays.country_holidays(
-        "CA", subdiv="ON", years=year, observed=False, language="en_CA",
-        categories=(holidays.PUBLIC, holidays.OPTIONAL),
-    )  # fmt: skip
-    named = [(_words(name), day) for day in calendar for name in calendar.get_list(day)]
-    return tuple(sorted(named, key=lambda pair: pair[1]))
-
-
-def _content_holiday(words: str, today: date, kb: KnowledgeBase) -> date | None:
-    """Holidays content staff listed (shifts of collection), for any name the list lacks."""
     holiday = kb.next_holiday_named(words, today)
     return holiday.date if holiday else None

@@ -21,7 +21,14 @@ from fulfillment.speech import tidy
 from fulfillment.types import Reply, Turn, TurnKind
 from knowledge_base import KnowledgeBase
 from nlu import Entity, IntentScore, NLUEngine, NLUError, Parse
-from nlu.catalogue import EMERGENCY_INTENT, FALLBACK_INTENT, INTENTS, carries, split_carried
+from nlu.catalogue import (
+    EMERGENCY_INTENT,
+    FALLBACK_INTENT,
+    INTENTS,
+    RESIDENT_INTENTS,
+    carries,
+    split_carried,
+)
 from nlu.normalize import normalize
 from nlu.safety import GENERAL, Danger, SafetyCheck
 
@@ -38,10 +45,7 @@ INFORM_ROUTES = (
     ("address", "collection_day"),
 )
 # The resident's own questions (as opposed to answers and conversation controls).
-QUESTION_INTENTS = frozenset(
-    {"collection_day", "waste_sorting", "facility_info", "service_alerts", "faq",
-     "report_problem", "request_status", "set_reminder", "contact_agent"}
-)  # fmt: skip
+QUESTION_INTENTS = frozenset(RESIDENT_INTENTS) - {EMERGENCY_INTENT, FALLBACK_INTENT}
 ANYTHING_ELSE = "Anything else?"
 # Intents that never answer our question: they are handled as themselves.
 _CONTROL_INTENTS = frozenset({EMERGENCY_INTENT, "stop", "help", "repeat", "goodbye"})
@@ -75,6 +79,10 @@ _ASPECTS: dict[str, re.Pattern[str]] = {
 # "What day do they meet", "is it open": the question is about what we just talked about.
 _BACK_REFERENCE = re.compile(r"\b(?:they|them|their|that|those)\b")
 _PLACE_ASKED = re.compile(r"\b(?:open|opens|close|closes|closed|hours)\b")
+# "No, I meant Harmony Road South": the lead-in of a correction is not part of the answer.
+_LEAD_IN = re.compile(
+    r"^(?:(?:no|nope|sorry|actually|oops|wait|i|meant|said|its|it's|it|is|make|that|not)\b\s*)+"
+)
 _CORRECTION = re.compile(
     r"^(?:no|nope|sorry|actually|oops|not|wait|no no|no sorry)\b|\bi meant\b|\bi said\b"
 )
@@ -356,7 +364,8 @@ class DialogManager:
             return
         ctx.intent = state.pending_intent
         ctx.answer_slot = slot
-        ctx.answer = entity.value if entity else (ctx.text if slot in FREE_FORM_SLOTS else None)
+        free_form = _LEAD_IN.sub("", ctx.text) if slot in FREE_FORM_SLOTS else None
+        ctx.answer = entity.value if entity else free_form or None
         state.clear_pending()
 
 

@@ -52,7 +52,7 @@ class FaqIndex:
                 [self._word.fit_transform(documents), self._char.fit_transform(documents)]
             ).tocsr()
 
-    def find(self, text: str) -> FaqArticle | None:
+    def find(self, text: str, *, threshold: float | None = None) -> FaqArticle | None:
         """The article meant, or None when no article is close enough to be sure.
 
         Similarity decides, with a bonus for each keyword word the question names: the
@@ -67,7 +67,7 @@ class FaqIndex:
         named = [sum(len(k.split()) for k in a.keywords if f" {k} " in key) for a in self.articles]
         ranked = [s + _KEYWORD_BONUS * min(n, 4) for s, n in zip(scores, named, strict=True)]
         best = max(range(len(ranked)), key=ranked.__getitem__)
-        sure = named[best] > 0 or scores[best] >= self.threshold
+        sure = named[best] > 0 or scores[best] >= (threshold or self.threshold)
         return self.articles[best] if sure else None
 
     def named(self, text: str) -> FaqArticle | None:

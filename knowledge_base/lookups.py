@@ -169,9 +169,10 @@ class KnowledgeBase:
             if a.active_on(today) and (wanted is None or a.municipality in wanted)
         ]
 
-    def search_faq(self, text: str) -> FaqArticle | None:
-        """The article meant, in the resident's words; None when not sure (`FaqIndex`)."""
-        return self._faq.find(text)
+    def search_faq(self, text: str, *, threshold: float | None = None) -> FaqArticle | None:
+        """The article meant, in the resident's words; None when not sure (`FaqIndex`).
+        A higher `threshold` asks for more certainty, as a fallback should."""
+        return self._faq.find(text, threshold=threshold)
 
     def names_faq(self, text: str) -> FaqArticle | None:
         """The article whose keyword the question names, if any: the surest kind of match."""

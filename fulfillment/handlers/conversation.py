@@ -13,6 +13,7 @@ HELP = (
     "service alerts, or how to reach 311. What would you like to know?"
 )
 WHAT_NEXT = "What would you like to know?"
+SURE_FALLBACK = 0.35  # FAQ similarity needed when the NLU placed the question nowhere
 # A contact question about someone other than 311 ("police non emergency", "211").
 _NAMES_ANOTHER = re.compile(
     r"\b(police|211|2 1 1|poison|toll free|paramedics?|ambulance|transit|bus|health|housing|"
@@ -174,7 +175,8 @@ class FallbackHandler:
         return True
 
     async def handle(self, ctx: Context) -> Reply:
-        article = ctx.kb.search_faq(ctx.text)
+        # Only an article it surely asks: "my gas bill is too high" is not the water bill.
+        article = ctx.kb.search_faq(ctx.text, threshold=SURE_FALLBACK)
         if article is not None and ctx.intent != "greet":
             return answer(article.answer)
         if ctx.state.last_speech and ctx.state.last_speech.startswith("Sorry, I can't help"):

@@ -14,6 +14,7 @@ from knowledge_base.model import Alert, Facility
 
 _ASKS_FEES = re.compile(r"\b(fee|fees|cost|costs|price|prices|charge|charges|pay|much)\b")
 _ASKS_PHONE = re.compile(r"\b(phone|number|call them|call|contact)\b")
+_ASKS_HOURS = re.compile(r"\b(open|opens|close|closes|closed|hours|when)\b")
 _ASKS_WHERE = re.compile(r"\b(where|address|location|located)\b")
 _PLACE_NOISE = frozenset(
     {"where", "which", "there", "their", "hours", "close", "closed", "opens", "today",
@@ -42,10 +43,11 @@ class FacilityInfoHandler(IntentHandler):
             return answer(f"The {facility.name} is at {facility.address}.")
         day_phrase = ctx.slot("date") if ctx.entity("date") else None
         day = resolve_date(day_phrase, ctx.today, ctx.kb) or ctx.today
-        text = self._hours(ctx, facility, day)
         if _ASKS_FEES.search(ctx.text) and facility.fees:
-            text = f"{text} {facility.fees}"
-        return answer(text)
+            if not (ctx.entity("date") or _ASKS_HOURS.search(ctx.text)):  # "how much is it"
+                return answer(facility.fees)
+            return answer(f"{self._hours(ctx, facility, day)} {facility.fees}")
+        return answer(self._hours(ctx, facility, day))
 
     @staticmethod
     def _facility(ctx: Context) -> Facility | None:
@@ -115,7 +117,11 @@ class ServiceAlertsHandler(IntentHandler):
         if chosen is not None:
             return answer(f"{chosen.title}. {chosen.message}")
         topic = _topic(ctx)
-        if topic:  # "is there a fire ban": answer that, never an unrelated alert
+        if not topic and ctx.entity("municipality") and "other" not in ctx.text.split():
+            topic = (ctx.remembered("alert_topic") or "").split()  # "what about in scugog"
+        if topic:
+            # "is there a fire ban": answer that, never an unrelated alert
+            ctx.remember("alert_topic", " ".join(topic))
             alerts = [a for a in alerts if _mentions(a.title + " " + a.message, topic)]
             if not alerts:
                 return answer(f"There's no {' '.join(topic)} alert{place} right now.")

@@ -19,10 +19,6 @@ _ANY_COLLECTION = re.compile(r"\bgarbage (?:day|night|pickup day|collection day)
 _ASKS_DAY = re.compile(
     r"\b(?:when|what day|which day|is it|this week|next week|day|today|tomorrow)\b"
 )
-# "No, I meant Harmony Road South": the words of a correction are not part of the street.
-_CORRECTION_WORDS = re.compile(
-    r"^(?:(?:no|nope|sorry|actually|oops|wait|i|meant|said|its|it's|it|is|make|that|not)\b\s*)+"
-)
 # "Is it green bin week?" is answered "Yes. ..."; "what about the green bin" is not.
 _YES_NO = re.compile(r"^(?:is|are|does|do|will|was|it is|its)\b")
 ADDRESS_QUESTION = "Sure. What's your street address? For example, 123 Simcoe Street North."
@@ -37,7 +33,7 @@ class CollectionDayHandler(IntentHandler):
         if stream == "garbage" and _ANY_COLLECTION.search(ctx.text):  # "my garbage day"
             ctx.unused.add("waste_stream")
             stream = None
-        address = _CORRECTION_WORDS.sub("", ctx.slot("address") or "") or None
+        address = ctx.slot("address")
         municipality = ctx.slot("municipality")
         if not address:
             article = ctx.kb.names_faq(ctx.text) if not _ASKS_DAY.search(ctx.text) else None
@@ -87,8 +83,11 @@ class CollectionDayHandler(IntentHandler):
                 f"You can call {org.phone_311} to check your collection day."
             )
         ctx.state.slots["address_tries"] = str(tries)
-        question = (f"Sorry, I couldn't find {street_key(address) or 'that street'} in the "
-                    "collection schedule. What street do you live on?")  # fmt: skip
+        town = ctx.slot("municipality")
+        where = f" in {ctx.kb.municipality_name(town)}" if town else ""
+        street = street_key(address) or "that street"
+        question = (f"Sorry, I couldn't find {street}{where} in the collection schedule. "
+                    "What street do you live on?")  # fmt: skip
         return ask(ctx, "collection_day", "address", question, again=question)
 
     def _summary(self, ctx: Context, collection: Collection) -> str:
@@ -134,7 +133,10 @@ class WasteSortingHandler(IntentHandler):
         # This turn's item, or the answer to our question: never remembered. An engine
         # may tag a poor span ("a" for "a pizza box"), so the whole sentence is the
         # second place to look before we tell the resident the guide lacks it.
-        phrase = ctx.slot("waste_item")
+        said = [e.value for e in ctx.parse.entities if e.entity == "waste_item"]
+        # "…burnt toast set off the smoke alarm, where do i put the toaster": the item
+        # asked about comes last.
+        phrase = said[-1] if len(said) > 1 else ctx.slot("waste_item")
         item = ctx.kb.find_waste_item(phrase) if phrase else None
         if item is None:
             item = ctx.kb.find_waste_item(ctx.text)

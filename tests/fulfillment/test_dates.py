@@ -6,14 +6,13 @@ and year boundaries are all pinned down.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
 
 import pytest
 
 from fulfillment.dates import resolve_date
-from knowledge_base import KnowledgeBase
+from knowledge_base import SAMPLE_CONTENT, Content, KnowledgeBase
+from knowledge_base.store import load_document
 
 MONDAY = date(2026, 11, 23)
 TUESDAY = date(2026, 11, 24)
@@ -111,38 +110,26 @@ CASES: list[tuple[str | None, date, date | None]] = [
 ]
 
 
-@dataclass
-class ContentHolidays:
-    """Stands in for the knowledge base: the holidays content staff listed, by name, and
-    what was asked of them. The table needs none: Ontario's list comes from the package."""
-
-    named: dict[str, date] = field(default_factory=dict)
-    asked: list[tuple[str, date]] = field(default_factory=list)
-
-    def next_holiday_named(self, name: str, today: date) -> Any:
-        self.asked.append((name, today))
-        day = self.named.get(name)
-        return None if day is None else type("Holiday", (), {"date": day})()
-
-
 @pytest.mark.parametrize(
     ("phrase", "today", "expected"),
     CASES,
     ids=[f"{phrase!r} on {today}" for phrase, today, _ in CASES],
 )
-def test_resolve_date(phrase: str | None, today: date, expected: date | None) -> None:
-    assert resolve_date(phrase, today, cast(KnowledgeBase, ContentHolidays())) == expected
+def test_resolve_date(
+    phrase: str | None, today: date, expected: date | None, sample_kb: KnowledgeBase
+) -> None:
+    assert resolve_date(phrase, today, sample_kb) == expected
 
 
-def test_a_name_only_content_staff_use_is_looked_up_in_the_knowledge_base() -> None:
-    content = ContentHolidays({"holiday": date(2027, 8, 2)})
-    kb = cast(KnowledgeBase, content)
-    assert resolve_date("the holiday", MONDAY, kb) == date(2027, 8, 2)
+def test_a_holiday_only_content_names_is_found_through_the_knowledge_base(
+    sample_kb: KnowledgeBase,
+) -> None:
+    """Holiday names go to the knowledge base's calendar: Ontario's list and content's own."""
+    doc = load_document(SAMPLE_CONTENT)
+    doc["collection_holidays"].append({"name": "Durham Day", "date": "2027-08-02",
+                                       "rule": "no_change"})  # fmt: skip
+    kb = KnowledgeBase(Content.from_dict(doc))
+    assert resolve_date("durham day", MONDAY, kb) == date(2027, 8, 2)
+    assert resolve_date("durham day", MONDAY, sample_kb) is None
     assert resolve_date("the long weekend", MONDAY, kb) is None
-    assert resolve_date("boxing day", MONDAY, kb) == date(2026, 12, 26)  # Ontario's list first
-    assert content.asked == [("holiday", MONDAY), ("long weekend", MONDAY)]
-
-
-def test_the_sample_content_still_answers_what_ontario_lacks(sample_kb: KnowledgeBase) -> None:
-    """The real knowledge base behind the fallback: a name it does not know is no day."""
     assert resolve_date("someday", MONDAY, sample_kb) is None
