@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 
+from fulfillment.requests_desk import RequestDesk
 from fulfillment.sessions import DialogState, SessionStore
 from fulfillment.speech import tidy
 from fulfillment.types import Reply, Turn, TurnKind
@@ -44,9 +45,14 @@ INFORM_ROUTES = (
     ("facility", "facility_info"),
     ("address", "collection_day"),
 )
+# Forms that take any answer while open, and the questions that leave one.
+FORM_INTENTS = frozenset({"report_problem"})
+FORM_ANSWERS = frozenset({"address", "facility", "issue_type", "municipality", "waste_stream"})
+FORM_ESCAPE_CONFIDENCE = 0.9
 # The resident's own questions (as opposed to answers and conversation controls).
 QUESTION_INTENTS = frozenset(RESIDENT_INTENTS) - {EMERGENCY_INTENT, FALLBACK_INTENT}
 ANYTHING_ELSE = "Anything else?"
+FORM_ESCAPES = QUESTION_INTENTS - FORM_INTENTS - {"out_of_scope"}
 # Intents that never answer our question: they are handled as themselves.
 _CONTROL_INTENTS = frozenset({EMERGENCY_INTENT, "stop", "help", "repeat", "goodbye"})
 # What each topic can have changed by a follow-up ("what about the green bin"): the
@@ -109,6 +115,7 @@ class Context:
     follow_up: bool = False  # this turn changes one thing of the topic: remembered values count
     correction: bool = False  # "no, i meant pickering": the last value said replaces the old
     unused: set[str] = field(default_factory=set)  # entities heard but not meant as values
+    desk: RequestDesk | None = None  # files and tracks service requests, when configured
     text: str = field(init=False)  # the normalised words, which several handlers read
 
     def __post_init__(self) -> None:
@@ -192,8 +199,10 @@ class DialogManager:
         handlers: Sequence[Handler],
         clock: Callable[[], datetime],
         safety: SafetyCheck | None = None,
+        desk: RequestDesk | None = None,
     ) -> None:
         self.nlu, self._knowledge, self.sessions = nlu, knowledge, sessions
+        self.desk = desk
         self.handlers, self.clock = tuple(handlers), clock
         self.safety = safety or SafetyCheck()
 
@@ -237,7 +246,7 @@ class DialogManager:
         kb, now = self._knowledge(), self.clock()
         clear = after is not None and self.safety.all_clear(parse.text)
         ctx = Context(turn, parse, state, kb, now, parse.intent.name, danger=danger,
-                      after_safety=after, all_clear=clear)  # fmt: skip
+                      after_safety=after, all_clear=clear, desk=self.desk)  # fmt: skip
         reply = await self._dispatch(ctx)
         if second is None and state.queued and state.pending_intent is None:
             second, state.queued = await self.nlu.parse(state.queued), None
@@ -246,7 +255,9 @@ class DialogManager:
         if state.pending_intent is not None:  # answer the other after our question
             state.queued = second.text
             return reply
-        more = await self._dispatch(Context(turn, second, state, kb, now, second.intent.name))
+        more = await self._dispatch(
+            Context(turn, second, state, kb, now, second.intent.name, desk=self.desk)
+        )
         first = reply.speech.removesuffix(ANYTHING_ELSE).strip()
         return replace(more, speech=f"{first} {more.speech}")
 
@@ -351,6 +362,9 @@ class DialogManager:
             return
         if not state.pending_intent or not slot or intent in _CONTROL_INTENTS:
             return
+        if state.pending_intent in FORM_INTENTS:
+            _resolve_form_answer(ctx)
+            return
         if slot == "confirm":  # a yes/no offer: "would you like your collection day?"
             if intent == "affirm":
                 ctx.intent = state.pending_intent
@@ -367,6 +381,25 @@ class DialogManager:
         free_form = _LEAD_IN.sub("", ctx.text) if slot in FREE_FORM_SLOTS else None
         ctx.answer = entity.value if entity else free_form or None
         state.clear_pending()
+
+
+def _resolve_form_answer(ctx: Context) -> None:
+    """A form being filled in (a report) takes every answer, whatever the NLU made of it
+    ("it's huge" is no intent at all), unless the resident plainly asks something else."""
+    state, parse = ctx.state, ctx.parse
+    said = {e.entity for e in parse.entities}
+    moved_on = (
+        parse.intent.name in FORM_ESCAPES
+        and parse.intent.confidence >= FORM_ESCAPE_CONFIDENCE
+        and not said & FORM_ANSWERS
+    )
+    if moved_on:  # nothing was filed; the half-made form is dropped with the question
+        state.clear_pending()
+        state.report = None
+        return
+    ctx.intent, ctx.answer_slot = state.pending_intent or ctx.intent, state.pending_slot
+    ctx.answer = _LEAD_IN.sub("", ctx.text) or ctx.text
+    state.clear_pending()
 
 
 def _follow_topic(ctx: Context) -> None:

@@ -7,3 +7,7 @@ class FulfillmentError(Exception):
 
 class SessionStoreError(FulfillmentError):
     """Session state could not be read or written (for example, Redis is unreachable)."""
+
+
+class OutboxError(FulfillmentError):
+    """The outbox could not store or read a submission (disk, database or Redis failed)."""

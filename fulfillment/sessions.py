@@ -39,6 +39,10 @@ class DialogState:
     asked: str | None = None
     asked_times: int = 0
     queued: str | None = None  # the second question of two said in one breath
+    # A report being filled in (fulfillment.report.ReportForm as a dict), and the reference
+    # last given, so "what was my reference number" can be answered.
+    report: dict[str, Any] | None = None
+    last_reference: str | None = None
 
     def ask(self, intent: str, slot: str) -> int:
         """Wait for `slot` of `intent`; how many times in a row it has now been asked."""
@@ -57,10 +61,16 @@ class DialogState:
         A yes/no offer is not kept: nothing is done on the strength of a "yes" said
         before the danger.
         """
-        if self.pending_intent and self.pending_slot and self.pending_slot != "confirm":
+        if (
+            self.pending_intent
+            and self.pending_slot
+            and not self.pending_slot.startswith("confirm")
+        ):
             self.resume_intent, self.resume_slot = self.pending_intent, self.pending_slot
             self.resume_prompt = self.last_reprompt or self.last_speech
         self.clear_pending()
+        if self.report is not None:  # a report is never filed on a yes said before danger
+            self.report = {**self.report, "confirming": False}
         self.safety = kind
         self.crisis = self.crisis or kind == "crisis"
 

@@ -50,3 +50,14 @@ def capitalize(sentence: str) -> str:
 def tidy(speech: str) -> str:
     """One period after 'p.m.', single spaces: what text-to-speech reads cleanly."""
     return re.sub(r"\s+", " ", re.sub(r"\.\.(?=\s|$)", ".", speech)).strip()
+
+
+def say_digits(number: str) -> str:
+    """A reference read one digit at a time in groups: '4827 7301' -> '4 8 2 7, 7 3 0 1'.
+
+    Text-to-speech reads '48277301' as forty-eight million; digits apart are read as digits.
+    """
+    digits = re.sub(r"\D", "", number)
+    size = 4 if len(digits) % 4 == 0 else 3
+    groups = [digits[i : i + size] for i in range(0, len(digits), size)]
+    return ", ".join(" ".join(group) for group in groups)

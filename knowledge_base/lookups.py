@@ -27,6 +27,7 @@ from knowledge_base.model import (
     WasteItem,
     WasteStream,
 )
+from knowledge_base.responsibility import Responsibilities
 from knowledge_base.streets import StreetIndex
 from knowledge_base.streets import street_key as street_key  # where the dialog imports it
 
@@ -76,6 +77,7 @@ class KnowledgeBase:
         self._faq = FaqIndex(content.faq)
         # Built when content is published, so no resident's lookup pays for it.
         self.street_index = StreetIndex(content.collection_zones)
+        self.responsibilities = Responsibilities(content.who_handles, content.service_types)
 
     # -- names -------------------------------------------------------------------------------
 

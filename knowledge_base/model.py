@@ -23,6 +23,18 @@ from knowledge_base.calendar import (
 )
 from knowledge_base.calendar import Holiday as Holiday
 from knowledge_base.errors import ContentError
+from knowledge_base.services_model import (
+    ATTRIBUTE_DATATYPES,
+    CONTACT_NEEDS,
+    LOCAL,
+    Agency,
+    AttributeValue,
+    RegionalRoad,
+    ReportAttribute,
+    Responsibility,
+    ServiceType,
+    WhoHandles,
+)
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FREQUENCIES = ("weekly", "biweekly", "seasonal_weekly", "on_request")
@@ -170,6 +182,8 @@ class Content:
     faq: tuple[FaqArticle, ...]
     alerts: tuple[Alert, ...]
     safety: SafetyContent
+    who_handles: WhoHandles
+    service_types: tuple[ServiceType, ...]
 
     @classmethod
     def from_dict(cls, doc: Any) -> Content:
@@ -271,7 +285,7 @@ class _Reader:
         self.mapping(
             required=("schema_version", "organisation", "municipalities", "disposal_methods",
                       "waste_streams", "collection_zones", "collection_holidays", "waste_items",
-                      "facilities", "faq", "alerts", "safety"),
+                      "facilities", "faq", "alerts", "safety", "who_handles", "service_types"),
         )  # fmt: skip
         if self.value["schema_version"] != 1:
             raise self.at("schema_version").fail("only schema_version 1 is supported")
@@ -282,6 +296,7 @@ class _Reader:
         for key, template in disposal.items():
             if "{item}" not in template:
                 raise self.at("disposal_methods").at(key).fail("must contain {item}")
+        who = _who_handles(self.at("who_handles"), known)
         return Content(
             organisation=_organisation(self.at("organisation")),
             municipalities=municipalities,
@@ -294,6 +309,8 @@ class _Reader:
             faq=self.at("faq").items(_faq),
             alerts=self.at("alerts").items(lambda r: _alert(r, known)),
             safety=_safety(self.at("safety")),
+            who_handles=who,
+            service_types=_service_types(self.at("service_types"), who),
         )
 
 
@@ -507,4 +524,147 @@ def _safety_advice(r: _Reader) -> SafetyAdvice:
         reprompt=r.at("reprompt").spoken(optional=True) or None,
         after_hours=r.at("after_hours").spoken(optional=True) or None,
         farewell=r.at("farewell").spoken(optional=True) or None,
+    )
+
+
+def _who_handles(r: _Reader, municipalities: set[str]) -> WhoHandles:
+    r.mapping(required=("verified", "files_for", "agencies", "responsibilities", "regional_roads"))
+    if not isinstance(r.value["verified"], bool):
+        raise r.at("verified").fail("expected true or false")
+    agencies = r.at("agencies").items(_agency, minimum=1)
+    known = {a.id for a in agencies}
+    missing = sorted(municipalities - known)
+    if missing:
+        raise r.at("agencies").fail(
+            f"every municipality needs an agency of the same id; missing {', '.join(missing)}"
+        )
+    return WhoHandles(
+        verified=r.value["verified"],
+        agencies=agencies,
+        responsibilities=r.at("responsibilities").items(
+            lambda x: _responsibility(x, known, municipalities), minimum=1
+        ),
+        regional_roads=r.at("regional_roads").items(lambda x: _regional_road(x, municipalities)),
+        files_for=r.at("files_for").choice(tuple(sorted(known))),
+    )
+
+
+def _agency(r: _Reader) -> Agency:
+    r.mapping(required=("id", "name", "phone", "website"))
+    return Agency(**{k: r.at(k).text() for k in ("id", "name", "phone", "website")})
+
+
+def _responsibility(r: _Reader, agencies: set[str], municipalities: set[str]) -> Responsibility:
+    r.mapping(
+        required=("id", "name", "handled_by"), optional=("by_municipality", "on_regional_roads")
+    )
+    choices = (*sorted(agencies), LOCAL)
+    by_town: dict[str, str] = {}
+    if r.value.get("by_municipality") is not None:
+        towns = r.at("by_municipality")
+        for town in towns.mapping(required=(), open_keys=True):
+            if town not in municipalities:
+                raise towns.fail(f"{town!r} is not a municipality")
+            by_town[str(town)] = towns.at(str(town)).choice(choices)
+    roads = r.at("on_regional_roads").text(optional=True) or None
+    if roads is not None:
+        roads = r.at("on_regional_roads").choice(tuple(sorted(agencies)))
+    return Responsibility(
+        id=r.at("id").text(),
+        name=r.at("name").text(),
+        handled_by=r.at("handled_by").choice(choices),
+        by_municipality=by_town,
+        on_regional_roads=roads,
+    )
+
+
+def _regional_road(r: _Reader, municipalities: set[str]) -> RegionalRoad:
+    r.mapping(required=("name", "number", "municipalities"))
+    number = r.value["number"]
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        raise r.at("number").fail("expected the road's number, a whole number")
+    towns = r.at("municipalities").texts()
+    for i, town in enumerate(towns):
+        if town not in municipalities:
+            raise r.at("municipalities").at(i).fail(f"{town!r} is not a municipality")
+    return RegionalRoad(r.at("name").text().lower(), number, towns)
+
+
+def _service_types(r: _Reader, who: WhoHandles) -> tuple[ServiceType, ...]:
+    types = r.items(lambda x: _service_type(x, who))
+    for label in ("code", "issue_type"):
+        seen: dict[str, int] = {}
+        for i, kind in enumerate(types):
+            value = getattr(kind, label)
+            if value in seen:
+                raise r.at(i).at(label).fail(f"{value!r} is already used by entry {seen[value]}")
+            seen[value] = i
+    return types
+
+
+def _service_type(r: _Reader, who: WhoHandles) -> ServiceType:
+    r.mapping(
+        required=("code", "name", "issue_type", "spoken", "responsibility", "group",
+                  "description", "keywords", "attributes"),
+        optional=("contact", "contact_reason"),
+    )  # fmt: skip
+    duties = tuple(sorted(x.id for x in who.responsibilities))
+    contact = r.at("contact").choice(CONTACT_NEEDS) if "contact" in r.value else "none"
+    reason = r.at("contact_reason").spoken(optional=True) or None
+    if contact != "none" and reason is None:
+        raise r.at("contact_reason").fail("say why the crew needs it; residents are told")
+    attributes = r.at("attributes").items(lambda x: _attribute(x, duties))
+    codes = [a.code for a in attributes]
+    if len(set(codes)) != len(codes):
+        raise r.at("attributes").fail("each attribute code may appear once")
+    return ServiceType(
+        code=_code(r.at("code")),
+        name=r.at("name").text(),
+        issue_type=r.at("issue_type").text(),
+        spoken=r.at("spoken").text(),
+        responsibility=r.at("responsibility").choice(duties),
+        group=r.at("group").text(),
+        description=r.at("description").spoken(),
+        keywords=r.at("keywords").texts(),
+        attributes=attributes,
+        contact=contact,
+        contact_reason=reason,
+    )
+
+
+def _code(r: _Reader) -> str:
+    value = r.text()
+    if not re.fullmatch(r"[a-z0-9_]{1,40}", value):
+        raise r.fail("expected a code of lower-case letters, digits and _")
+    return value
+
+
+def _attribute(r: _Reader, duties: tuple[str, ...]) -> ReportAttribute:
+    r.mapping(required=("code", "question", "datatype", "required"), optional=("values", "entity"))
+    datatype = r.at("datatype").choice(ATTRIBUTE_DATATYPES)
+    if not isinstance(r.value["required"], bool):
+        raise r.at("required").fail("expected true or false")
+    values: tuple[AttributeValue, ...] = ()
+    if datatype == "singlevaluelist":
+        values = r.at("values").items(lambda x: _value(x, duties), minimum=2)
+    elif r.value.get("values"):
+        raise r.at("values").fail(f"only a singlevaluelist has values, not a {datatype}")
+    return ReportAttribute(
+        code=_code(r.at("code")),
+        question=r.at("question").spoken(),
+        datatype=datatype,
+        required=r.value["required"],
+        values=values,
+        entity=r.at("entity").text(optional=True) or None,
+    )
+
+
+def _value(r: _Reader, duties: tuple[str, ...]) -> AttributeValue:
+    r.mapping(required=("key", "name", "says"), optional=("responsibility",))
+    duty = r.at("responsibility").choice(duties) if r.value.get("responsibility") else None
+    return AttributeValue(
+        key=_code(r.at("key")),
+        name=r.at("name").text(),
+        says=r.at("says").texts(),
+        responsibility=duty,
     )

@@ -110,14 +110,21 @@ def upgrade(document: Any) -> Any:
 
     Odd/even garbage weeks become anchor dates (`upgrade_garbage_weeks`).
 
-    Safety advice was added after stores were in use: a store published before it gets
-    the sample's advice (marked unverified), so an upgraded service still tells a resident
-    in danger what to do. Staff then check it and publish their own.
+    Safety advice, who handles what and the service types were added after stores were in
+    use: a store published before them gets the sample's (marked unverified), so an
+    upgraded service still tells a resident in danger what to do and sends reports to
+    the right body. Staff then check them and publish their own.
     """
     document = upgrade_garbage_weeks(document)
-    if isinstance(document, dict) and "safety" not in document:
+    if not isinstance(document, dict):
+        return document
+    missing = [k for k in ("safety", "who_handles", "service_types") if k not in document]
+    if missing:
         sample = load_document(SAMPLE_CONTENT)
-        document = {**document, "safety": {**sample["safety"], "verified": False}}
+        for key in missing:
+            added = sample[key]
+            document = {**document, key: {**added, "verified": False} if key != "service_types"
+                        else added}  # fmt: skip
     return document
 
 

@@ -632,7 +632,9 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
             r"(?:down|sparking|on fire|arcing|on the road|hanging|fell|fallen|snapped)"
             r"|\bdowned (?:power|hydro) (?:line|lines|wire|wires)|\blive wires?\b"
             r"|\b(?:hydro|power) (?:line|wire)s? (?:is |are )?(?:lying|laying) (?:across|on)"
-            r"|\b(?:hydro|power) (?:line|wire)s? (?:is |are )?down",
+            r"|\b(?:hydro|power) (?:line|wire)s? (?:is |are )?down"
+            r"|\bwires? (?:is |are )?(?:down|sparking|arcing|hanging (?:low|down|over))\b"
+            r"|\bdowned wires?\b|\bwires? (?:\w+ )?(?:on|across) the (?:road|street|sidewalk|ground|car|driveway)\b",
         ),
         # ------------------------------------------------------------------- a person in danger
         (

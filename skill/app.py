@@ -18,11 +18,13 @@ from fulfillment.errors import FulfillmentError, SessionStoreError
 from fulfillment.types import Turn
 from knowledge_base import KnowledgeBaseError
 from nlu import NLUError
+from open311.backend import create_backend_app
 from skill.alexa import AlexaAdapter
 from skill.alexa_signature import SignatureVerifier
 from skill.errors import BadRequest, Forbidden
 from skill.google import GoogleAdapter
-from skill.services import Core, open_core
+from skill.open311_services import open311_services
+from skill.services import Core, open_core, utc_now
 from skill.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,17 @@ def create_app(
     if settings.alexa_verify_signature:
         app[ALEXA_SIGNATURE] = alexa_verifier or SignatureVerifier()
     app[GOOGLE] = GoogleAdapter()
-    app.cleanup_ctx.append(_core_context(core))
+    owned = core is None
+    core = core or open_core(settings)
+    app.cleanup_ctx.append(_core_context(core, owned))
+    if core.requests is not None:  # the embedded Open311 backend, for other clients too
+        app.add_subapp("/open311/v2/", create_backend_app(
+            services=open311_services(core.kb),
+            store=core.requests,
+            api_keys=settings.open311_api_keys,
+            jurisdiction_id=settings.open311_jurisdiction_id,
+            clock=utc_now,
+        ))  # fmt: skip
     app.router.add_get("/health", health)
     app.router.add_post("/model/parse", model_parse)
     app.router.add_post("/console/turn", console_turn)
@@ -61,12 +73,12 @@ def create_app(
     return app
 
 
-def _core_context(shared: Core | None) -> Callable[[web.Application], AsyncIterator[None]]:
+def _core_context(core: Core, owned: bool) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
-        core = shared or open_core(app[SETTINGS])
         app[CORE] = core
+        core.desk.start()  # what an earlier run left in the outbox goes out now
         yield
-        if shared is None:
+        if owned:
             await core.close()
 
     return context

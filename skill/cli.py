@@ -24,6 +24,7 @@ from nlu.engine import NLUTrainer
 from nlu.evaluate import evaluate
 from nlu.rasa_server import RasaTrainer
 from nlu.spacy_engine import SpacyTrainer
+from skill import requests_cli
 from skill.errors import SkillError
 from skill.services import Core, open_core, published_gazetteers
 from skill.settings import ENGINES, Settings
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate a content YAML file; prints the first problem.",
     )
     check.add_argument("file", type=Path)
+    requests_cli.add_parser(commands)
     return parser  # fmt: skip
 
 
@@ -176,6 +178,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_console(settings, args.script, keep_going=args.keep_going))
     if args.command == "safety":
         return asyncio.run(_safety(settings, args))
+    if args.command == "requests":
+        return requests_cli.run(args, settings)
     if args.command == "content":
         content = Content.from_dict(load_document(args.file))
         print(

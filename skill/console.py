@@ -14,13 +14,20 @@ A conversation file (YAML):
         reply_contains: [9-1-1]     # optional: words the reply must contain (case-insensitive)
         reply_excludes: [submitted] # optional: words it must not contain
         ends_session: true          # optional
+        remember: reference         # optional: keep the number the reply read out (its digits)
+      - staff: requests update {reference} --status closed --note "Filled."
+                                    # a staff command, run as `durham311 ...` with the same
+                                    # settings; {name} is a remembered number
+      - say: what's the status of report {reference:words}   # the number said as words
 """
 
 from __future__ import annotations
 
+import re
+import shlex
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +40,12 @@ from fulfillment.dialog import DialogManager, TurnResult
 from fulfillment.types import Turn
 from skill.errors import SkillError
 
-_TURN_KEYS = {"say", "intent", "reply_contains", "reply_excludes", "ends_session"}
+_TURN_KEYS = {"say", "intent", "reply_contains", "reply_excludes", "ends_session", "remember"}
+# A number read out for speech: "9 1 8 5, 4 8 9 1".
+_SPOKEN_NUMBER = re.compile(r"\d(?:[ ,]+\d)+|\d{4,}")
+_VARIABLE = re.compile(r"\{(\w+)(?::(words))?\}")
+_DIGIT_WORDS = "zero one two three four five six seven eight nine".split()
+StaffRunner = Callable[[list[str]], Awaitable[tuple[int, str]]]
 
 
 class ScriptError(SkillError):
@@ -47,6 +59,8 @@ class ScriptTurn:
     reply_contains: tuple[str, ...] = ()
     reply_excludes: tuple[str, ...] = ()
     ends_session: bool | None = None
+    remember: str | None = None
+    staff: str | None = None  # a staff command instead of something said
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +141,10 @@ def _script_now(path: Path, value: Any, zone: ZoneInfo) -> datetime | None:
 
 def _script_turn(path: Path, number: int, raw: Any) -> ScriptTurn:
     where = f"{path}: turn {number}"
+    if isinstance(raw, dict) and set(raw) == {"staff"} and isinstance(raw["staff"], str):
+        return ScriptTurn(say="", staff=raw["staff"])
     if not isinstance(raw, dict) or not isinstance(raw.get("say"), str):
-        raise ScriptError(f"{where}: needs `say` text")
+        raise ScriptError(f"{where}: needs `say` text (or only `staff`, a command)")
     unknown = set(raw) - _TURN_KEYS
     if unknown:
         raise ScriptError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -141,26 +157,39 @@ def _script_turn(path: Path, number: int, raw: Any) -> ScriptTurn:
         reply_contains=tuple(str(w) for w in raw.get("reply_contains", [])),
         reply_excludes=tuple(str(w) for w in raw.get("reply_excludes", [])),
         ends_session=raw.get("ends_session"),
+        remember=str(raw["remember"]) if raw.get("remember") else None,
     )
 
 
-async def play(dialog: DialogManager, script: Script, *,
-               out: Callable[[str], None] = print) -> ScriptOutcome:  # fmt: skip
+async def play(dialog: DialogManager, script: Script, *, out: Callable[[str], None] = print,
+               staff: StaffRunner | None = None) -> ScriptOutcome:  # fmt: skip
     """Play every turn in one session; stop at the first mismatch and say what differed."""
     session_id = f"script-{uuid.uuid4()}"
     saved_clock = dialog.clock
     if script.now is not None:
         fixed = script.now
         dialog.clock = lambda: fixed
+    remembered: dict[str, str] = {}
     try:
         for number, expected in enumerate(script.turns, 1):
-            result = await dialog.handle(
-                Turn(platform="console", session_id=session_id, text=expected.say)
-            )
-            out(f"> {expected.say}")
+            if expected.staff is not None:
+                problem = await _run_staff(expected.staff, remembered, staff, out)
+                if problem:
+                    out(f"MISMATCH at turn {number}: {problem}")
+                    return ScriptOutcome(False, number, [problem])
+                continue
+            said = _fill(expected.say, remembered)
+            result = await dialog.handle(Turn(platform="console", session_id=session_id, text=said))
+            out(f"> {said}")
             out(result.reply.speech)
             out(describe(result))
             problems = check_turn(expected, result)
+            if expected.remember and not problems:
+                found = _SPOKEN_NUMBER.search(result.reply.speech)
+                if found is None:
+                    problems.append(f"no number to remember in {result.reply.speech!r}")
+                else:
+                    remembered[expected.remember] = re.sub(r"\D", "", found.group(0))
             if problems:
                 for problem in problems:
                     out(f"MISMATCH at turn {number}: {problem}")
@@ -168,6 +197,36 @@ async def play(dialog: DialogManager, script: Script, *,
         return ScriptOutcome(True, len(script.turns))
     finally:
         dialog.clock = saved_clock
+
+
+async def _run_staff(
+    command: str, remembered: dict[str, str], staff: StaffRunner | None, out: Callable[[str], None]
+) -> str | None:
+    """Run a staff command; the problem, if it could not run or failed."""
+    if staff is None:
+        return "this player cannot run staff commands"
+    try:
+        args = shlex.split(_fill(command, remembered))
+    except (ValueError, KeyError) as exc:
+        return f"bad staff command {command!r}: {exc}"
+    code, printed = await staff(args)
+    out(f"$ durham311 {' '.join(args)}")
+    out(printed.rstrip())
+    return None if code == 0 else f"staff command exited {code}: {printed.strip()}"
+
+
+def _fill(text: str, remembered: dict[str, str]) -> str:
+    """`{name}` is a remembered number; `{name:words}` the same said digit by digit."""
+
+    def value(match: re.Match[str]) -> str:
+        digits = remembered.get(match.group(1))
+        if digits is None:
+            raise ScriptError(f"nothing remembered as {match.group(1)!r}")
+        if match.group(2):
+            return " ".join(_DIGIT_WORDS[int(d)] for d in digits)
+        return digits
+
+    return _VARIABLE.sub(value, text)
 
 
 def check_turn(expected: ScriptTurn, result: TurnResult) -> list[str]:

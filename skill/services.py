@@ -6,17 +6,23 @@ Both therefore answer exactly the same way; the console is a faithful test bench
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from fulfillment.dialog import DialogManager
 from fulfillment.handlers import default_handlers
+from fulfillment.outbox import Deliverer, Outbox, SqliteOutbox
+from fulfillment.requests_desk import Gateway, RequestDesk, gateway_sender
 from fulfillment.sessions import InMemorySessionStore, SessionStore
 from knowledge_base import ContentStore, KnowledgeBase
 from nlu import NLUEngine
 from nlu.entities import Gazetteers
 from nlu.rasa_engine import RasaEngine
 from nlu.spacy_engine import SpacyEngine
+from open311.client import Open311Client
+from open311.local import LocalGateway
+from open311.store import RequestStore, open_request_store
+from skill.open311_services import open311_services
 from skill.settings import Settings
 
 
@@ -28,15 +34,31 @@ class Core:
     nlu: NLUEngine
     sessions: SessionStore
     dialog: DialogManager
+    desk: RequestDesk
+    # The embedded Open311 backend's store, when no external endpoint is configured.
+    requests: RequestStore | None = None
+    owns_requests: bool = field(default=True, repr=False)
 
     async def close(self) -> None:
+        await self.desk.close()
+        if self.requests is not None and self.owns_requests:
+            await self.requests.close()
         await self.nlu.close()
         await self.sessions.close()
         self.store.close()
 
 
-def open_core(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Core:
-    """Open the content store (seeding the sample content if empty), load NLU, build dialog."""
+def open_core(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    requests: RequestStore | None = None,
+) -> Core:
+    """Open the content store (seeding the sample content if empty), load NLU, build dialog.
+
+    `requests` is the embedded backend's store when the caller (the HTTP app, which also
+    serves it at /open311/v2/) has opened it; otherwise one is opened here if needed.
+    """
     store = ContentStore(settings.content_db)
     try:
         store.seed()
@@ -48,14 +70,57 @@ def open_core(settings: Settings, *, clock: Callable[[], datetime] | None = None
         raise
     sessions = build_sessions(settings)
     zone = settings.zone
+    owns = requests is None
+    for path in (settings.requests_db, settings.outbox_db):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if settings.open311_url is None and requests is None:
+        requests = open_request_store(database_url=settings.database_url,
+                                      sqlite_path=settings.requests_db)  # fmt: skip
+    desk = build_desk(settings, kb, requests)
     core = Core(settings, store, kb, nlu, sessions, DialogManager(
         nlu=nlu,
         knowledge=lambda: core.kb,
         sessions=sessions,
         handlers=default_handlers(),
         clock=clock or (lambda: datetime.now(zone)),
-    ))  # fmt: skip
+        desk=desk,
+    ), desk, requests, owns)  # fmt: skip
     return core
+
+
+def build_desk(settings: Settings, kb: KnowledgeBase, requests: RequestStore | None) -> RequestDesk:
+    """The outbox and the endpoint the Region's reports go to: the municipality's Open311
+    server when configured, else the embedded backend, called in-process."""
+    gateway: Gateway
+    if settings.open311_url is not None:
+        gateway = Open311Client(
+            base_url=settings.open311_url,
+            api_key=settings.open311_api_key,
+            jurisdiction_id=settings.open311_jurisdiction_id,
+            format=settings.open311_format,
+            timeout=settings.open311_timeout,
+        )
+    else:
+        assert requests is not None
+        gateway = LocalGateway(store=requests, services=open311_services(kb), clock=utc_now)
+    outbox: Outbox
+    if settings.redis_url:
+        from fulfillment.redis_outbox import RedisOutbox
+
+        outbox = RedisOutbox(url=settings.redis_url)
+    else:
+        outbox = SqliteOutbox(path=settings.outbox_db)
+    files_for = kb.content.who_handles.files_for
+    deliverer = Deliverer(outbox=outbox, send=gateway_sender({files_for: gateway}), clock=utc_now,
+                          base_delay=settings.outbox_base_delay,
+                          max_delay=settings.outbox_max_delay)  # fmt: skip
+    return RequestDesk(outbox=outbox, gateways={files_for: gateway}, clock=utc_now,
+                       wait_seconds=settings.report_wait, deliverer=deliverer)  # fmt: skip
+
+
+def utc_now() -> datetime:
+    """Delivery runs on the real clock, even when the dialog's is fixed (tests)."""
+    return datetime.now(UTC)
 
 
 def build_engine(settings: Settings, kb: KnowledgeBase) -> NLUEngine:

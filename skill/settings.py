@@ -18,6 +18,7 @@ from skill.errors import SettingsError
 
 ENV_PREFIX = "DURHAM311_"
 ENGINES = ("spacy", "rasa")
+OPEN311_FORMATS = ("json", "xml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,23 @@ class Settings:
     alexa_verify_signature: bool = True
     google_webhook_token: str | None = field(default=None, repr=False)
     max_text_chars: int = 1000
+    # Service requests. Without open311_url the embedded backend (mounted at /open311/v2/)
+    # takes them, kept in requests_db, or in PostgreSQL when database_url is set.
+    requests_db: Path = Path("var/requests.sqlite3")
+    outbox_db: Path = Path("var/outbox.sqlite3")
+    database_url: str | None = field(default=None, repr=False)
+    open311_url: str | None = None  # a municipality's GeoReport v2 base URL, ending in /
+    open311_api_key: str | None = field(default=None, repr=False)
+    open311_jurisdiction_id: str | None = None
+    open311_format: str = "json"  # what we ask an external endpoint for: json or xml
+    open311_timeout: float = 5.0
+    # Keys the embedded backend accepts on POST (none: it takes reports only in-process).
+    open311_api_keys: tuple[str, ...] = field(default=(), repr=False)
+    # Delivery from the outbox: retries back off from base to max delay, with jitter; the
+    # resident waits at most report_wait seconds for the backend before hearing our reference.
+    outbox_base_delay: float = 1.0
+    outbox_max_delay: float = 300.0
+    report_wait: float = 1.5
     log_level: str = "INFO"
 
     @classmethod
@@ -73,6 +91,22 @@ class Settings:
             raise SettingsError(f"port must be 1-65535, not {self.port}")
         if not 0.0 <= self.nlu_threshold < 1.0:
             raise SettingsError("nlu_threshold must be at least 0 and below 1")
+        if self.open311_format not in OPEN311_FORMATS:
+            raise SettingsError(f"open311_format must be json or xml, not {self.open311_format!r}")
+        if not 0 <= self.outbox_base_delay <= self.outbox_max_delay:
+            raise SettingsError("outbox_base_delay must be at least 0 and at most outbox_max_delay")
+        if not 0 <= self.report_wait <= 10:
+            raise SettingsError("report_wait must be between 0 and 10 seconds")
+        if not 0 < self.open311_timeout <= 120:
+            raise SettingsError("open311_timeout must be above 0 and at most 120 seconds")
+        if self.open311_url is not None and not self.open311_url.startswith(
+            ("http://", "https://")
+        ):
+            raise SettingsError(f"open311_url must be an http(s) URL, not {self.open311_url!r}")
+        if self.database_url is not None and not self.database_url.startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise SettingsError("database_url must be a postgresql:// URL")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):

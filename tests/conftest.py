@@ -66,7 +66,11 @@ def engine(model_dir: Path, sample_kb: KnowledgeBase) -> SpacyEngine:
 def settings(model_dir: Path, tmp_path: Path) -> Settings:
     # Envelopes in tests are unsigned; tests/skill/test_alexa_signature.py signs its own.
     return Settings(
-        model_dir=model_dir, content_db=tmp_path / "content.sqlite3", alexa_verify_signature=False
+        model_dir=model_dir,
+        content_db=tmp_path / "content.sqlite3",
+        requests_db=tmp_path / "requests.sqlite3",
+        outbox_db=tmp_path / "outbox.sqlite3",
+        alexa_verify_signature=False,
     )
 
 
