@@ -25,6 +25,7 @@ from nlu.evaluate import evaluate
 from nlu.rasa_server import RasaTrainer
 from nlu.spacy_engine import SpacyTrainer
 from skill import requests_cli
+from skill.console import StaffRunner
 from skill.errors import SkillError
 from skill.services import Core, open_core, published_gazetteers
 from skill.settings import ENGINES, Settings
@@ -293,7 +294,8 @@ async def _console(settings: Settings, scripts: list[Path] | None, *, keep_going
         for path in scripts:
             script = load_script(path, settings.zone)
             lines: list[str] = []
-            outcome = await play(core.dialog, script, out=lines.append if keep_going else print)
+            outcome = await play(core.dialog, script, out=lines.append if keep_going else print,
+                                 staff=staff_runner(settings))  # fmt: skip
             if outcome.passed:
                 print(f"passed {path} ({outcome.turns_run} turns)")
                 continue
@@ -308,3 +310,23 @@ async def _console(settings: Settings, scripts: list[Path] | None, *, keep_going
         return 1 if failed else 0
     finally:
         await core.close()
+
+
+def staff_runner(settings: Settings) -> StaffRunner:
+    """Runs the staff commands of a conversation file (`durham311 requests ...`) in process,
+    with the same settings as the dialog, so a script can check what residents hear next."""
+
+    async def run(args: list[str]) -> tuple[int, str]:
+        try:
+            parsed = build_parser().parse_args(args)
+        except SystemExit:
+            return 2, f"error: not a durham311 command: {' '.join(args)}"
+        if parsed.command != "requests":
+            return 2, "error: a conversation file can run only `requests` commands"
+        try:
+            lines = await requests_cli.perform(parsed, settings)
+        except SkillError as exc:
+            return 2, f"error: {exc}"
+        return 0, "\n".join(lines)
+
+    return run

@@ -10,17 +10,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from fulfillment.errors import OutboxError
+from fulfillment.outbox import EntryState
 from open311.errors import Open311Error
 from open311.store import MAX_LIMIT, RequestStore, open_request_store
 from open311.types import STATUSES, ServiceRequest
 from skill.errors import SkillError
+from skill.services import open_outbox
 from skill.settings import Settings
 
 DEFAULT_LIMIT = 50
+REFERENCE = re.compile(r"\d{8}")  # the reference a resident was told (see fulfillment.outbox)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,9 +41,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.add_argument("--service", help="only this service_code")
     listing.add_argument("--limit", help=f"at most this many (default {DEFAULT_LIMIT})")
     show = actions.add_parser("show", help="show one request")
-    show.add_argument("id")
+    show.add_argument("id", help="the backend's id, or the 8-digit reference the resident heard")
     update = actions.add_parser("update", help="change a request's status, note or date")
-    update.add_argument("id")
+    update.add_argument("id", help="the backend's id, or the 8-digit reference the resident heard")
     update.add_argument("--status", help="open or closed")
     update.add_argument("--note", help="status notes the requester can read")
     update.add_argument("--expected", help="expected date, YYYY-MM-DD")
@@ -47,6 +51,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one `requests` subcommand; values are checked before the store is opened."""
+    for line in asyncio.run(perform(args, settings)):
+        print(line)
+    return 0
+
+
+async def perform(args: argparse.Namespace, settings: Settings) -> list[str]:
+    """The lines one `requests` subcommand prints (the console's scripts run it too)."""
     zone = settings.zone
     if args.requests_command == "list":
         action: _Action = _List(_status(args.status), args.service, _limit(args.limit))
@@ -56,10 +67,36 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.status is None and args.note is None and args.expected is None:
             raise SkillError("nothing to update: give --status, --note or --expected")
         action = _Update(args.id, _status(args.status), args.note, _expected(args.expected, zone))
+    if not isinstance(action, _List):
+        action = replace(action, id=await _backend_id(action.id, settings))
     store = open_request_store(database_url=settings.database_url, sqlite_path=settings.requests_db)
-    for line in asyncio.run(_perform(action, store, zone)):
-        print(line)
-    return 0
+    return await _perform(action, store, zone)
+
+
+async def _backend_id(given: str, settings: Settings) -> str:
+    """The backend's id for `given`, which may be the reference a resident was told.
+
+    Residents quote the 8-digit reference they heard; staff may quote the backend's id.
+    A reference still waiting in the outbox has no backend id yet, and staff are told so.
+    """
+    if not REFERENCE.fullmatch(given):
+        return given
+    outbox = open_outbox(settings)
+    try:
+        entry = await outbox.by_reference(given)
+    except OutboxError as exc:
+        raise SkillError(f"cannot read the outbox: {exc}") from exc
+    finally:
+        await outbox.close()
+    if entry is None:
+        return given
+    if entry.state is EntryState.PARKED:
+        raise SkillError(f"reference {given} was refused by the backend ({entry.last_error}); "
+                         "it was never filed")  # fmt: skip
+    if entry.service_request_id is None:
+        raise SkillError(f"reference {given} has not reached the backend yet; it is waiting "
+                         "in the outbox and will be sent automatically")  # fmt: skip
+    return entry.service_request_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,19 +103,23 @@ def build_desk(settings: Settings, kb: KnowledgeBase, requests: RequestStore | N
     else:
         assert requests is not None
         gateway = LocalGateway(store=requests, services=open311_services(kb), clock=utc_now)
-    outbox: Outbox
-    if settings.redis_url:
-        from fulfillment.redis_outbox import RedisOutbox
-
-        outbox = RedisOutbox(url=settings.redis_url)
-    else:
-        outbox = SqliteOutbox(path=settings.outbox_db)
+    outbox = open_outbox(settings)
     files_for = kb.content.who_handles.files_for
     deliverer = Deliverer(outbox=outbox, send=gateway_sender({files_for: gateway}), clock=utc_now,
                           base_delay=settings.outbox_base_delay,
                           max_delay=settings.outbox_max_delay)  # fmt: skip
     return RequestDesk(outbox=outbox, gateways={files_for: gateway}, clock=utc_now,
                        wait_seconds=settings.report_wait, deliverer=deliverer)  # fmt: skip
+
+
+def open_outbox(settings: Settings) -> Outbox:
+    """Redis when configured (several workers share it), else the SQLite file."""
+    if settings.redis_url:
+        from fulfillment.redis_outbox import RedisOutbox
+
+        return RedisOutbox(url=settings.redis_url)
+    settings.outbox_db.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteOutbox(path=settings.outbox_db)
 
 
 def utc_now() -> datetime:

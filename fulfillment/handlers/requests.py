@@ -266,7 +266,9 @@ def _say_status(ctx: Context, status: Status) -> str:
                 f"call {ctx.kb.organisation.phone_311}.")  # fmt: skip
     found = status.request
     kind = ctx.kb.responsibilities.service(found.service_code)
-    what = f", {kind.spoken}," if kind else ""
+    where = (found.address or "").split(",")[0].strip()
+    where = f" {'at' if where[:1].isdigit() else 'on'} {where}" if where else ""
+    what = f", {kind.spoken}{where}," if kind else ""
     text = f"Report {ref}{what} is {found.status}."
     if found.status_notes:
         words = found.status_notes.split()
