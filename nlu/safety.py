@@ -243,11 +243,65 @@ _ANIMAL = _words(
     r"deer",
 )
 
+# Someone other than the caller, as a report of an incident outside names them ("a worker",
+# "a little girl", "my neighbour"): the person a branch fell on or a truck backed over.
+_SOMEONE = _words(
+    r"(?:a|an|the|that|this|one|some) (?:\w+ )?(?:man|woman|guy|lady|kid|child|boy|girl|person|"
+    r"worker|cyclist|pedestrian|rider|driver|jogger|biker|senior|student|teenager|teen|toddler|"
+    r"baby|men|women|workers|kids|children|people)",
+    r"my (?:little |elderly |old )?(?:son|daughter|kid|child|baby|toddler|husband|wife|partner|"
+    r"mom|mother|mum|dad|father|grandma|grandpa|friend|brother|sister|neighbour|neighbor|boy|girl)",
+    r"someone|somebody|people|he|she|him|her",
+)
+# Openings in the ground a person can fall into and not get out of (not "pothole").
+_HOLE = _words(
+    r"manhole",
+    r"sinkhole",
+    r"hole",
+    r"trench",
+    r"ditch",
+    r"creek",
+    r"river",
+    r"culvert",
+    r"shaft",
+    r"excavation",
+)
+# Street things that get hit or run over with nobody hurt ("the hydrant on my street got hit
+# by a car"): the words between may not start a new clause about a person.
+_STREET_THING = _words(
+    r"hydrants?",
+    r"poles?",
+    r"signs?",
+    r"mailbox(?:es)?",
+    r"bins?",
+    r"blue box",
+    r"fence",
+    r"streetlights?",
+    r"lights?",
+    r"posts?",
+    r"signals?",
+    r"curb",
+    r"box",
+)
+_SAME_CLAUSE_WORD = r"(?!(?:and|but|so|then|when|while|he|she|someone|somebody|i|we|they)\b)\w+"
+
+# People still inside a wrecked vehicle: upside down, flipped, in the water or a ditch. They
+# need 9-1-1 and help out of it, and this outranks fire: the fire advice ("get everyone out of
+# the building") does not fit a smoking wreck with people in it.
+_WRECK_WITH_PEOPLE: Final = re.compile(
+    r"\b(?:car|truck|pickup|van|vehicle|suv|bus)(?: \w+){0,8}? (?:upside down|flipped|rolled over|"
+    r"(?:in|into) the (?:creek|river|lake|pond|water|ditch))\b(?: \w+){0,15}? "
+    r"(?:someone|somebody|people|a person|the driver|kids?|children|passengers?|a man|"
+    r"a woman) (?:is |are )?(?:still )?(?:inside|in it|in there|trapped)\b"
+)
+
 _HARMLESS: Final = re.compile(
     r"\b(?:"
     + "|".join(
         (
-            r"fire ?(?:logs?|log box|ban|bans|extinguishers?|halls?|hydrants?|pits?|places?|"
+            # "fire hydrant": only "fire" is cut, the hydrant stays for the water rules.
+            r"fire(?= ?hydrants?\b)",
+            r"fire ?(?:logs?|log box|ban|bans|extinguishers?|halls?|pits?|places?|"
             r"departments?|fighters?|works|starters?|wood|proof|safety|stations?|chief|routes?|"
             r"permits?|trucks?|drills?|and rain|inspections?|services?|insert)",
             r"campfires?",
@@ -316,7 +370,23 @@ _HARMLESS: Final = re.compile(
             r"overdos\w* on (?:\w+ )?(?:shopping|netflix|tv|coffee|chocolate|sugar|candy|work|news)",
             r"going to kill me if",
             r"gonna kill me if",
-            r"(?:hydrant|pole|sign|mailbox|bin|fence|streetlight|light|post) (?:that )?(?:got|was) hit",
+            # A street thing hit, run over or struck by lightning, nobody hurt in those words.
+            rf"{_STREET_THING}(?: {_SAME_CLAUSE_WORD}){{0,4}} (?:that )?(?:got|was|were|has been|"
+            r"had been) (?:hit|run over|struck|knocked (?:over|down)|crushed)",
+            # A vehicle that ran over a thing, not a person ("someone ran over my recycling bin").
+            r"(?:ran|run|drove|driven|backed|rolled) (?:right )?over (?:my|the|our|a|his|her|their|"
+            rf"some) (?:\w+ )?(?:{_STREET_THING}|lawn|grass|sod|garden|flowers|curb|boulevard|"
+            r"driveway|hose|recycling|garbage|green bin|blue box)",
+            # Words written on a wall or a sign: graffiti "that says gas leak" is not a gas leak.
+            r"(?:graffiti|painted|spray painted|tagged|sign|banner|poster|sticker)s?\b"
+            r"(?: \w+){0,8}? (?:that says|that reads|saying|says|reads|with the words?)(?: \w+){1,4}",
+            # Something that went through a fire some time ago ("looks like it was in a fire").
+            r"(?:looks?|looked|looking) like (?:it|they|its|this|that)(?: \w+){0,2} (?:in|through|"
+            r"from) a fire",
+            # Asking whether there is a water main break, or about the work on one.
+            r"(?:is|was|are|were) there (?:a |an |any )?(?:water ?main|main) (?:breaks?|leaks?|work)",
+            r"(?:road )?(?:closures?|detours?|construction|work|repairs?) (?:for|on) (?:the )?"
+            r"water ?mains?",
             r"(?:flu|covid|booster|vaccine|allergy|tetanus|rabies) shots?",
             r"swallow (?:my|your|our) pride",
             r"hard to swallow",
@@ -398,13 +468,16 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         (
             "gas",
             r"\b(?:gas|propane|barbecue|bbq) (?:line|pipe|tank|cylinder|meter|main)s? "
-            r"(?:\w+ ){0,4}(?:is |are )?(?:hissing|leaking|blowing|frosting|whooshing)",
+            r"(?:\w+ ){0,8}(?:is |are )?(?:hissing|leaking|blowing|frosting|whooshing)",
         ),
         (
             "gas",
             r"\b(?:meter|dials|tank|pipe|line|stove|furnace|barbecue|bbq)\b.*\b(?:hissing|whooshing)"
             r"|\b(?:hissing|whooshing)\b.*\b(?:gas|propane|meter|pipe|tank)\b",
         ),
+        # "like rotten eggs" said without the word smell ("its like rotten eggs outside"); a
+        # taste is the water, not gas.
+        ("gas", r"(?<!taste )(?<!tastes )(?<!tasted )\b(?:like|of) rotten eggs?\b"),
         # -------------------------------------------------------------------------- fire
         (
             "fire",
@@ -467,6 +540,20 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
             r"\bthe alarm (?:is |keeps )?(?:going off|wont stop|is ringing)\b.*\b(?:smoke|breathe|hot)",
         ),
         ("fire", r"\bblack stuff is coming out\b"),
+        # Electrical street equipment smoking, popping or sparking, however far the verb is
+        # from its name ("the transformer box on the sidewalk on liverpool road is smoking").
+        (
+            "fire",
+            r"\b(?:transformer|hydro box|electrical box|utility box|hydro vault)\b.*"
+            r"\b(?<!not )(?<!isnt )(?:smoking|popping|sparking|arcing|exploded|exploding|on fire)",
+        ),
+        # A pile, a bin or a vehicle "going up": burning, said without the word fire.
+        (
+            "fire",
+            r"\b(?:pile|heap|bin|dumpster|garbage|trash|brush|leaves|tires|mattress|couch|car|"
+            r"truck|shed|garage|house) (?:\w+ ){0,2}(?:is |are |just )?(?:going|gone|went) up"
+            r"(?=$| in (?:flames|smoke)\b| (?:now|right now|fast|quickly)\b| and (?!down\b))",
+        ),
         # --------------------------------------------------------------------- poisoning
         ("poisoning", r"\b(?:swallowed|ingested|swallowing)\b"),
         (
@@ -636,6 +723,20 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
             r"|\bwires? (?:is |are )?(?:down|sparking|arcing|hanging (?:low|down|over))\b"
             r"|\bdowned wires?\b|\bwires? (?:\w+ )?(?:on|across) the (?:road|street|sidewalk|ground|car|driveway)\b",
         ),
+        # Power lines shown to be live or down by what they do or where they lie: sparking or
+        # buzzing, tangled in or under a fallen tree, come down, lying on top of a car.
+        (
+            "power_line",
+            r"\b(?:power|hydro|electrical|electric) (?:lines?|wires?|cables?)\b(?: \w+){0,12}? "
+            r"(?<!not )(?:sparking|arcing|buzzing|lying across|laying across|on the ground)\b"
+            r"|\b(?:power|hydro|electrical) (?:lines?|wires?|cables?) (?:is |are )?(?:tangled (?:up )?"
+            r"in|caught in|under|beneath|underneath) (?:it|them|the (?:fallen )?(?:tree|branch|"
+            r"branches)|a (?:fallen )?(?:tree|branch))\b"
+            r"|\b(?:wires?|power lines?|hydro lines?|cables?) (?:that )?(?:came|come|fell|have come|"
+            r"has come|are coming|is coming) down\b"
+            r"|\bwires?\b(?: \w+){0,8}? (?:on top of|on|across|over) (?:my|the|our|a|his|her) "
+            r"(?:car|truck|van|vehicle|suv)\b",
+        ),
         # ------------------------------------------------------------------- a person in danger
         (
             "person_in_danger",
@@ -725,6 +826,57 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
             r"\b(?:lying|laying) (?:on|in) (?:the|his|her) \w+ (?:\w+ )?(?:not moving|bleeding)|\blying (?:face down|in the road)",
         ),
         ("person_in_danger", r"\bon the floor\b.*\b(?:not answering|grey|gray|blue|not moving)"),
+        # Someone fallen into a hole, a trench, a ditch or a creek ("my son fell into an open
+        # manhole", "a kid on a bike went into the sinkhole"), or the hole named first and
+        # someone in it after ("a missing manhole cover, a little girl just fell in it").
+        (
+            "person_in_danger",
+            rf"\b{_SOMEONE} (?:\w+ ){{0,4}}(?:just )?(?:fell|fallen|slipped|went|gone|drove|rolled|"
+            r"slid|got pulled|was pulled|got stuck|is stuck|stuck) (?:\w+ ){0,4}?(?:in|into|down) "
+            rf"(?:a |an |the |that |this )?(?:\w+ ){{0,2}}{_HOLE}\b"
+            rf"|\b{_HOLE}\b.*\b(?<!almost )(?<!nearly )(?<!nobody )(?<!no one )"
+            r"(?:fell|fallen|slipped|went|gone) "
+            r"(?:in|into|down) (?:it|there)\b",
+        ),
+        # Someone hurt and down who does not get up or answer, or a heap of blood.
+        (
+            "person_in_danger",
+            r"\b(?:not|isnt|wont|hasnt) (?:getting|gotten|get) up\b"
+            r"(?! (?:the|to|for|early|in time|on time|stairs|until|till|before|at)\b)"
+            r"|\b(?:hes|shes|he is|she is|theyre|they are) (?:not|isnt) answering(?! (?:the|my|his|"
+            r"her|our) (?:phone|door|calls?|texts?|emails?))"
+            r"|\bcant see (?:him|her|them) (?:moving|breathing)"
+            rf"|\b(?:{_SOMEONE}|his|her|i|im|ive)\b.*\b(?:blood (?:everywhere|all over|is pouring|"
+            r"pouring|gushing|spurting|squirting)|(?:lots of|a lot of|so much|pool of|covered in) "
+            r"blood\b)",
+        ),
+        # Something heavy came down on someone, or a vehicle backed or ran over someone.
+        (
+            "person_in_danger",
+            rf"\b(?:fell|came down|crashed|landed|collapsed|dropped) on (?:top of )?{_SOMEONE}\b"
+            rf"|\b(?:backed|ran|run|rolled|drove|driven) (?:right )?over {_SOMEONE}\b"
+            rf"|\b{_SOMEONE} (?:just )?(?:got|was|were|been) (?:run|backed) over\b",
+        ),
+        # Someone buried when a trench or a bank caved in.
+        (
+            "person_in_danger",
+            rf"\b{_SOMEONE}(?: (?:in|on|at|by|under|near|inside|working in|working on)(?: \w+){{1,5}})?"
+            r" (?:just )?(?:got|was|is|been|are|were|getting) buried\b"
+            rf"|\bburied alive\b|\bcaved in on {_SOMEONE}\b",
+        ),
+        # Someone pulled under water, or gone under and not come up.
+        (
+            "person_in_danger",
+            r"\b(?:pulled|dragged|sucked) under\b|\b(?:hes|shes|theyve|theyre|he|she) (?:has |have )?"
+            r"(?:gone|went) under\b|\bwent under (?:the )?water\b",
+        ),
+        # An armed person ("hes got a knife"), said with "got" rather than "has".
+        (
+            "person_in_danger",
+            r"\b(?:got|has got|hes got|shes got|carrying|swinging|brandishing) a (?:knife|machete|"
+            r"axe|weapon)\b",
+        ),
+        ("person_in_danger", _WRECK_WITH_PEOPLE.pattern),
         # -------------------------------------------------------------------- urgent: water
         ("urgent_water", r"\bwater ?main\b(?! (?:work|repair|project))|\bmain break\b"),
         (
@@ -735,8 +887,35 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         (
             "urgent_water",
             r"\bwater (?:is )?(?:\w+ )?(?:gushing|pouring|bubbling|shooting|spraying|coming up|"
-            r"coming out|spewing|running|rising)\b.*\b(?:road|street|ground|asphalt|pavement|cracks|"
-            r"hole|sidewalk|pothole|boulevard|driveways?)",
+            r"coming out|spewing|running|rising|blasting)\b.*\b(?:road|street|ground|asphalt|pavement|"
+            r"cracks|hole|sidewalk|pothole|boulevard|driveways?|intersection|parking lot|underpass)",
+        ),
+        # Water gushing everywhere, as from a hydrant knocked over ("the hydrant got knocked over
+        # and water is gushing everywhere": the knocked-over hydrant alone is a harmless report).
+        (
+            "urgent_water",
+            r"\bwater (?:is |was )?(?:\w+ )?(?<!not )(?:gushing|shooting|spraying|spewing|blasting) "
+            r"(?:\w+ )?(?:everywhere|all over the (?:road|street|place))\b",
+        ),
+        # The broken road or sidewalk named first, the water after ("the sidewalk is lifting up
+        # and water is blasting out from under it").
+        (
+            "urgent_water",
+            r"\b(?:road|street|sidewalk|asphalt|pavement|ground|boulevard|parking lot|intersection)\b"
+            r"(?: \w+){0,6}? water (?:is )?(?:\w+ )?(?<!not )(?:gushing|pouring|shooting|spraying|"
+            r"spewing|blasting)\b",
+        ),
+        # A geyser in the road, and flood water reaching the houses.
+        (
+            "urgent_water",
+            r"\b(?:into|is|its|like|theres) a geyser\b|\bgeysering\b|\b(?:water|flood\w*|under water)\b.*\b(?:coming|came|getting|creeping|"
+            r"rising) up to (?:the|our|my) (?:houses?|homes?|doors?|front doors?|porch|garage|steps)\b",
+        ),
+        # The water gone all of a sudden ("the water just cut out in the whole building").
+        (
+            "urgent_water",
+            r"\bwater (?:just |suddenly |all of a sudden )(?:cut out|cut off|went off|went out|shut off|"
+            r"stopped)\b|\b(?:suddenly|all of a sudden) (?:lost|have no|got no) water\b",
         ),
         (
             "urgent_water",
@@ -744,8 +923,12 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         ),
         (
             "urgent_water",
-            r"\b(?:flooding|flooded) (?:the|our|my) (?:road|street)|\bburst pipe under"
-            r"|\bhole\b.*\b(?:filling (?:up )?with water|water bubbling|bubbling (?:up|out))|\bwater bubbling (?:up|out)",
+            r"\b(?:flooding|flooded) (?:the|our|my) (?:road|street|intersection|sidewalk|parking lot|"
+            r"underpass)|\bburst pipe under"
+            r"|\bhole\b.*\b(?:filling (?:up )?with water|water bubbling|bubbling (?:up|out))"
+            # clean water or a pool bubbling up (dirty water from a drain is the sewer)
+            r"|(?<!dirty )(?<!brown )(?<!black )(?<!sewer )(?<!sewage )(?<!stinky )(?<!smelly )"
+            r"\b(?:water|pool|puddle) (?:is )?bubbling (?:up|out)",
         ),
         (
             "urgent_water",
@@ -757,14 +940,26 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
             "urgent_sewer",
             r"\braw sewage\b|\b(?:sewage|sewer water|sewer)\b(?: \w+){0,3} (?:backing up|backed up|"
             r"coming up|coming out|in (?:my|the|our) basement|flooding|overflowing|all over|pouring|"
-            r"rising|everywhere|spilling)|\b(?:flooding|backing up|filling up|filling) with (?:sewage|sewer water)",
+            r"rising|everywhere|spilling|(?:coming|comes|came) back up)"
+            r"|\b(?:flooding|backing up|filling up|filling|overflowing|full) with (?:raw )?(?:sewage|"
+            r"sewer water)",
         ),
         (
             "urgent_sewer",
             r"\bdrain (?:is )?(?:overflowing|backing up|backed up|bubbling up|bubbling|filling)"
             r"|\b(?:dirty|brown|black|stinky|smelly|poop|poo|sewage) water\b.*\b(?:drain|toilet|basement|coming up)"
-            r"|\btoilet (?:is |keeps )?(?:overflowing|filling up by itself|spilling)"
+            r"|\btoilet (?:\w+ )?(?:is |keeps )?(?:overflowing|filling up by itself|spilling)"
             r"|\bcomes up in (?:our|my|the) basement",
+        ),
+        # A sewer backup still going on ("a sewer backup, its filling up my basement as we speak"),
+        # sewage coming up into a tub or a shower, or standing inches deep.
+        (
+            "urgent_sewer",
+            r"\bsew(?:er|age) back ?ups?\b(?: \w+){0,3}? (?:filling|flooding|rising|coming in|pouring)"
+            r"|\bsew(?:er|age) back ?ups?\b.*\b(?:as we speak|right now|still coming|still rising)\b"
+            r"|\b(?:comes?|coming|came) up (?:in|into|through) (?:our|my|the) (?:basement|tub|bathtub|"
+            r"shower|floor drain|toilet|laundry tub|laundry sink|laundry room)\b"
+            r"|\b(?:inches|feet|foot) of (?:sewage|sewer water|dirty water)\b",
         ),
         # -------------------------------------------------------------------- urgent: animal
         (
@@ -867,6 +1062,8 @@ class SafetyCheck:
         found = self._rule_matches(words, remainder)
         kinds = {d.kind for d in found}
         found = [d for d in found if _YIELDS.get(d.cue) not in kinds]
+        if any(d.kind == "person_in_danger" and _WRECK_WITH_PEOPLE.fullmatch(d.cue) for d in found):
+            found = [d for d in found if d.kind != "fire"]
         if found:
             return min(found, key=lambda d: KINDS.index(d.kind))
         confident = (
