@@ -18,16 +18,21 @@ SAFETY_SET = ROOT / "tests" / "data" / "safety_set.yml"
 # Written apart from the first; measured before tuning (lexicon alone: 88/126 dangers heard,
 # 11/151 harmless alarmed), then the kinds of words it showed missing were added.
 SAFETY_HELD_OUT = ROOT / "tests" / "data" / "safety_heldout.yml"
+# Incident-like reports ("a truck hit a cyclist" vs "my car hit a pothole"), written apart;
+# measured before tuning: 46/75 dangers helped, 6/70 harmless alarmed.
+SAFETY_REPORTS = ROOT / "tests" / "data" / "safety_reports.yml"
 
 
-@pytest.mark.parametrize("path", [SAFETY_SET, SAFETY_HELD_OUT], ids=["frozen", "second"])
+@pytest.mark.parametrize(
+    "path", [SAFETY_SET, SAFETY_HELD_OUT, SAFETY_REPORTS], ids=["frozen", "second", "reports"]
+)
 async def test_the_safety_sets(core: Core, path: Path) -> None:
     """Written by helpers who never read the safety code; every play of every danger must
     get the help for its kind, and at most 2% of harmless uses may get a safety reply."""
     items = load_set(path)
     report = await evaluate(core.dialog, core.kb, items)
     print(report.to_text())
-    assert report.danger_total >= 90 and report.harmless_total >= 100
+    assert report.danger_total >= 70 and report.harmless_total >= 70
     misses = [f for f in report.failures if not f.startswith("harmless answered")]
     assert report.recall == 1.0, misses
     assert report.false_alarm_rate <= 0.02, misses
