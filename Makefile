@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MODEL  := var/models/nlu
 
-.PHONY: run test install model console lint bench clean
+.PHONY: run test install model console lint bench bench-requests clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ test: lint
 bench: $(STAMP)
 	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || sudo -n apt-get install -y -q wrk >/dev/null 2>&1 || echo "wrk not installed: HTTP load measured with a Python client"
 	$(BIN)/python -m benchmarks.engines $(BENCH_ARGS)
+
+# Filing service requests through real `durham311 serve` processes (embedded backend, and an
+# external one behind a fault proxy): conversations/s, the wait for "filed", outbox recovery.
+# About two minutes; BENCH_ARGS=--quick for a smaller run.
+bench-requests: $(STAMP) $(MODEL)/meta.json
+	$(BIN)/python -m benchmarks.requests $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

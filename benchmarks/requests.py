@@ -16,8 +16,11 @@ Printed side by side:
    the backend holds every one of them (rows counted in its SQLite file), as deliveries
    per second, with the retry settings used beside it, and how many it holds twice.
 3. What a resident waits for on "yes" with that backend healthy and with it hanging
-   (the proxy holds each request past DURHAM311_OPEN311_TIMEOUT): p50/p99, and how many
-   replies said "filed" and how many "saved ... will be sent".
+   (the proxy passes each request on but holds the backend's answer past
+   DURHAM311_OPEN311_TIMEOUT): p50/p99, and how many replies said "filed" and how many
+   "saved ... will be sent"; then, once answers come through again, how long the outbox
+   takes to empty and whether the backend holds any report twice (the resends of reports
+   it had already filed must be replayed through their idempotency keys).
 
 Every server gets fresh databases in a temporary directory and the default settings
 otherwise; all traffic stays on 127.0.0.1; every loop is bounded in count and by a
