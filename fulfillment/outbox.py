@@ -469,7 +469,7 @@ class Deliverer:
         rng: random.Random | None = None,
         lease_seconds: float = 30.0,
         batch: int = 20,
-        idle_poll: float = 1.0,
+        idle_poll: float = 0.5,
     ) -> None:
         if base_delay < 0 or max_delay < 0 or lease_seconds <= 0 or batch < 1 or idle_poll <= 0:
             raise ValueError("delays must be >= 0, lease_seconds, batch and idle_poll > 0")
@@ -541,6 +541,8 @@ class Deliverer:
         if self._max_attempts is not None and entry.attempts >= self._max_attempts:
             gave_up = f"gave_up:{error}"
             return await self._record(self._park(entry, gave_up), tag, f"parked error={gave_up}")
+        if entry.attempts == 1 or entry.attempts % 10 == 0:  # an outage warns, not floods
+            log.warning("outbox %s delivery failing (%s); retrying with back-off", tag, error)
         at = self._clock() + timedelta(seconds=self.backoff(entry.attempts))
         later = self._outbox.retry_later(entry.submission.key, error=error, at=at)
         return await self._record(later, tag, f"retried error={error}")
@@ -574,22 +576,45 @@ class Deliverer:
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver until `stop()`. Storage outages are logged and waited out, never fatal."""
+        """Deliver until `stop()`. Storage outages are logged and waited out, never fatal.
+
+        Each entry is sent in its own task, so one slow backend answer never holds up the
+        entries claimed after it; at most `batch` are in flight at once.
+        """
         self._stopping = False
+        inflight: set[asyncio.Task[str]] = set()
         while not self._stopping:
             self._wake.clear()
-            try:
-                counts = await self.run_once()
-            except OutboxError as exc:
-                log.warning("outbox unavailable, retrying in %.1fs: %s", self._idle, exc)
-                counts = DeliveryCounts()
-            except Exception:
-                log.exception("outbox delivery pass failed")
-                counts = DeliveryCounts()
-            if counts.claimed >= self._batch and not self._stopping:
+            room = self._batch - len(inflight)
+            entries: list[OutboxEntry] = []
+            if room > 0:
+                try:
+                    entries = await self._outbox.claim_due(
+                        self._clock(), limit=room, lease_seconds=self._lease
+                    )
+                except OutboxError as exc:
+                    log.warning("outbox unavailable, retrying in %.1fs: %s", self._idle, exc)
+            for entry in entries:
+                task = asyncio.get_running_loop().create_task(self._deliver_one(entry))
+                inflight.add(task)
+                task.add_done_callback(inflight.discard)
+            if len(entries) == room and room > 0 and not self._stopping:
                 continue  # more may be due right now
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
+        if inflight:  # let sends in flight record their outcome (the lease covers the rest)
+            await asyncio.wait(inflight, timeout=self._lease)
+
+    async def _deliver_one(self, entry: OutboxEntry) -> str:
+        try:
+            return await self._deliver(entry)
+        except Exception:
+            log.exception("outbox delivery failed")
+            return "unrecorded"
+        finally:
+            self._recorded.set()
+            self._recorded = asyncio.Event()
+            self._wake.set()  # room for another entry
 
     async def wait_delivered(self, key: str, timeout: float) -> OutboxEntry | None:
         """Wait up to `timeout` seconds for `key` to leave the pending state, so the dialog can

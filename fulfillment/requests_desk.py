@@ -106,8 +106,11 @@ class RequestDesk:
     async def close(self) -> None:
         if self._task is not None:
             self.deliverer.stop()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._task, timeout=10)
+            done, _ = await asyncio.wait({self._task}, timeout=10)
+            if not done:  # a send still hanging: its lease makes it due again after restart
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
         for gateway in self.gateways.values():
             await gateway.close()

@@ -272,10 +272,11 @@ class Open311Client:
                 status, fmt = response.status, _body_format(response, self._format)
         except (aiohttp.ClientError, TimeoutError) as exc:
             elapsed = time.monotonic() - started
-            log.warning("open311 %s %s failed after %.3fs: %s", method, kind, elapsed, _why(exc))
+            # The caller decides what a failure means (the outbox retries, and warns once).
+            log.info("open311 %s %s failed after %.3fs: %s", method, kind, elapsed, _why(exc))
             raise Open311Unavailable(f"{method} {kind}: {_why(exc)}") from None
         elapsed = time.monotonic() - started
-        level = logging.DEBUG if status < 400 else logging.WARNING
+        level = logging.DEBUG if status < 400 else logging.INFO
         log.log(level, "open311 %s %s -> %d in %.3fs", method, kind, status, elapsed)
         _raise_for_status(status, body, fmt, f"{method} {kind}")
         return body, fmt

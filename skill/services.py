@@ -105,9 +105,11 @@ def build_desk(settings: Settings, kb: KnowledgeBase, requests: RequestStore | N
         gateway = LocalGateway(store=requests, services=open311_services(kb), clock=utc_now)
     outbox = open_outbox(settings)
     files_for = kb.content.who_handles.files_for
+    # A send is cut off at its lease (then another worker may take it): longer than a call.
+    lease = max(30.0, 2 * settings.open311_timeout + 5)
     deliverer = Deliverer(outbox=outbox, send=gateway_sender({files_for: gateway}), clock=utc_now,
                           base_delay=settings.outbox_base_delay,
-                          max_delay=settings.outbox_max_delay)  # fmt: skip
+                          max_delay=settings.outbox_max_delay, lease_seconds=lease)  # fmt: skip
     return RequestDesk(outbox=outbox, gateways={files_for: gateway}, clock=utc_now,
                        wait_seconds=settings.report_wait, deliverer=deliverer)  # fmt: skip
 
