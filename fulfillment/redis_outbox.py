@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import redis.asyncio as aioredis
+import redis.exceptions
 from redis.exceptions import RedisError
 
 from fulfillment.errors import OutboxError
@@ -139,9 +140,12 @@ class RedisOutbox:
         prefix: str = "durham311:{outbox}:",
         socket_timeout: float = 5.0,
     ) -> None:
+        # A pooled connection is dead after a Redis restart: one retry on a fresh one. Safe:
+        # every script is idempotent (a repeated claim only renews the lease).
         self._redis = aioredis.Redis.from_url(
-            url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout
-        )
+            url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout,
+            retry_on_error=[redis.exceptions.ConnectionError],
+        )  # fmt: skip
         self._p = prefix
         self._due, self._parked = prefix + "due", prefix + "parked"
         self._ref, self._owner = prefix + "ref", prefix + "owner"

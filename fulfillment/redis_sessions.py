@@ -5,6 +5,7 @@ so the embedded setup does not carry the client (6 MB of resident memory).
 from __future__ import annotations
 
 import redis.asyncio as aioredis
+import redis.exceptions
 from redis.exceptions import RedisError
 
 from fulfillment.errors import SessionStoreError
@@ -17,7 +18,11 @@ class RedisSessionStore:
     def __init__(
         self, *, url: str, ttl_seconds: int = 600, prefix: str = "durham311:session:"
     ) -> None:
-        self._redis = aioredis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        # A pooled connection is dead after a Redis restart: one retry on a fresh one.
+        self._redis = aioredis.Redis.from_url(
+            url, socket_timeout=2.0, socket_connect_timeout=2.0,
+            retry_on_error=[redis.exceptions.ConnectionError],
+        )  # fmt: skip
         self._ttl, self._prefix = ttl_seconds, prefix
 
     async def load(self, session_id: str) -> DialogState:

@@ -330,3 +330,7 @@ def staff_runner(settings: Settings) -> StaffRunner:
         return 0, "\n".join(lines)
 
     return run
+
+
+if __name__ == "__main__":
+    sys.exit(main())

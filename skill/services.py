@@ -106,7 +106,7 @@ def build_desk(settings: Settings, kb: KnowledgeBase, requests: RequestStore | N
     outbox = open_outbox(settings)
     files_for = kb.content.who_handles.files_for
     # A send is cut off at its lease (then another worker may take it): longer than a call.
-    lease = max(30.0, 2 * settings.open311_timeout + 5)
+    lease = max(settings.outbox_lease, settings.open311_timeout + 1)
     deliverer = Deliverer(outbox=outbox, send=gateway_sender({files_for: gateway}), clock=utc_now,
                           base_delay=settings.outbox_base_delay,
                           max_delay=settings.outbox_max_delay, lease_seconds=lease)  # fmt: skip

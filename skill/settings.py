@@ -56,6 +56,8 @@ class Settings:
     outbox_base_delay: float = 1.0
     outbox_max_delay: float = 300.0
     report_wait: float = 1.5
+    # A worker that dies mid-send holds its entries this long before another resends them.
+    outbox_lease: float = 30.0
     log_level: str = "INFO"
 
     @classmethod
@@ -97,6 +99,8 @@ class Settings:
             raise SettingsError("outbox_base_delay must be at least 0 and at most outbox_max_delay")
         if not 0 <= self.report_wait <= 10:
             raise SettingsError("report_wait must be between 0 and 10 seconds")
+        if self.outbox_lease <= self.open311_timeout:
+            raise SettingsError("outbox_lease must be longer than open311_timeout")
         if not 0 < self.open311_timeout <= 120:
             raise SettingsError("open311_timeout must be above 0 and at most 120 seconds")
         if self.open311_url is not None and not self.open311_url.startswith(
