@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from knowledge_base import SAMPLE_CONTENT, Content, ContentError, ContentStore
+from knowledge_base import SAMPLE_CONTENT, Content, ContentError
 from knowledge_base.store import load_document
 from nlu.safety import GENERAL, KINDS
 
@@ -48,17 +47,10 @@ def test_bad_safety_content_is_refused_by_path(sample: Any, change: Any, message
         Content.from_dict(sample)
 
 
-def test_a_store_published_before_safety_content_still_has_it(tmp_path: Path, sample: Any) -> None:
+def test_a_store_published_before_safety_content_still_has_it(
+    sample: Any, published_long_ago: Callable[[Any], Content]
+) -> None:
     """An upgraded service must still help a resident in danger from its old content."""
-    old = {k: v for k, v in sample.items() if k != "safety"}
-    path = tmp_path / "old.sqlite3"
-    store = ContentStore(path)
-    store._db.execute(
-        "INSERT INTO revisions (created_at, author, note, document, published_at)"
-        " VALUES ('2026-01-01', 'x', 'old', ?, '2026-01-01')",
-        (json.dumps(old, default=str),),
-    )
-    _, content = store.published()
-    store.close()
+    content = published_long_ago({k: v for k, v in sample.items() if k != "safety"})
     assert content.safety.verified is False
     assert "9-1-1" in content.safety.advice("fire").speech

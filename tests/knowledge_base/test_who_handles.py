@@ -3,13 +3,12 @@ are refused by path, and stores from before the table get the sample's (unverifi
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from knowledge_base import SAMPLE_CONTENT, Content, ContentError, ContentStore, KnowledgeBase
+from knowledge_base import SAMPLE_CONTENT, Content, ContentError, KnowledgeBase
 from knowledge_base.store import load_document
 
 
@@ -85,15 +84,10 @@ def test_bad_tables_are_refused_by_path(sample: Any, change: Any, message: str) 
         Content.from_dict(sample)
 
 
-def test_a_store_published_before_the_table_gets_the_samples(tmp_path: Path, sample: Any) -> None:
+def test_a_store_published_before_the_table_gets_the_samples(
+    sample: Any, published_long_ago: Callable[[Any], Content]
+) -> None:
     old = {k: v for k, v in sample.items() if k not in ("who_handles", "service_types")}
-    store = ContentStore(tmp_path / "old.sqlite3")
-    store._db.execute(
-        "INSERT INTO revisions (created_at, author, note, document, published_at)"
-        " VALUES ('2026-01-01', 'x', 'old', ?, '2026-01-01')",
-        (json.dumps(old, default=str),),
-    )
-    _, content = store.published()
-    store.close()
+    content = published_long_ago(old)
     assert content.who_handles.verified is False
     assert {t.code for t in content.service_types} >= {"pothole", "missed_collection"}
