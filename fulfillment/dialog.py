@@ -16,10 +16,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 
+from fulfillment.errors import FulfillmentError
 from fulfillment.requests_desk import RequestDesk
 from fulfillment.sessions import DialogState, SessionStore
 from fulfillment.speech import tidy
 from fulfillment.types import Reply, Turn, TurnKind
+from fulfillment.unanswered import Reason, Scrubber, UnansweredStore
 from knowledge_base import KnowledgeBase
 from nlu import Entity, IntentScore, NLUEngine, NLUError, Parse
 from nlu.catalogue import (
@@ -116,6 +118,7 @@ class Context:
     correction: bool = False  # "no, i meant pickering": the last value said replaces the old
     unused: set[str] = field(default_factory=set)  # entities heard but not meant as values
     desk: RequestDesk | None = None  # files and tracks service requests, when configured
+    unanswered: Reason | None = None  # set by a handler with no answer for it
     text: str = field(init=False)  # the normalised words, which several handlers read
 
     def __post_init__(self) -> None:
@@ -200,9 +203,11 @@ class DialogManager:
         clock: Callable[[], datetime],
         safety: SafetyCheck | None = None,
         desk: RequestDesk | None = None,
+        unanswered: UnansweredStore | None = None,
     ) -> None:
         self.nlu, self._knowledge, self.sessions = nlu, knowledge, sessions
-        self.desk = desk
+        self.desk, self.unanswered = desk, unanswered
+        self._scrubbing: tuple[KnowledgeBase, Scrubber] | None = None
         self.handlers, self.clock = tuple(handlers), clock
         self.safety = safety or SafetyCheck()
 
@@ -248,6 +253,7 @@ class DialogManager:
         ctx = Context(turn, parse, state, kb, now, parse.intent.name, danger=danger,
                       after_safety=after, all_clear=clear, desk=self.desk)  # fmt: skip
         reply = await self._dispatch(ctx)
+        await self._note_unanswered(ctx)
         if second is None and state.queued and state.pending_intent is None:
             second, state.queued = await self.nlu.parse(state.queued), None
         if second is None or reply.end_session:
@@ -260,6 +266,25 @@ class DialogManager:
         )
         first = reply.speech.removesuffix(ANYTHING_ELSE).strip()
         return replace(more, speech=f"{first} {more.speech}")
+
+    async def _note_unanswered(self, ctx: Context) -> None:
+        """Keep what we could not answer, scrubbed of personal details, for content staff.
+
+        A storage failure is logged (without the words) and never changes the reply.
+        """
+        if ctx.unanswered is None or self.unanswered is None or ctx.danger is not None:
+            return
+        try:
+            await self.unanswered.record(ctx.parse.text, reason=ctx.unanswered, intent=ctx.intent,
+                                         when=ctx.now, scrubber=self._scrubber(ctx.kb))  # fmt: skip
+        except FulfillmentError as exc:
+            log.warning("unanswered question not kept: %s", type(exc).__name__)
+
+    def _scrubber(self, kb: KnowledgeBase) -> Scrubber:
+        """One scrubber per published content: it knows that content's street names."""
+        if self._scrubbing is None or self._scrubbing[0] is not kb:
+            self._scrubbing = (kb, Scrubber(streets=kb.gazetteers()["streets"]))
+        return self._scrubbing[1]
 
     async def _split(self, parse: Parse) -> tuple[Parse, Parse | None]:
         """'When is garbage day and is the depot open': two questions, when each half is a

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from knowledge_base.calendar import HolidayCalendar
 from knowledge_base.faq import FaqIndex
@@ -43,14 +48,6 @@ def phrase_key(text: str) -> str:
     return " ".join(words)
 
 
-def _singular(key: str) -> str:
-    if key.endswith("ies"):
-        return key[:-3] + "y"
-    if key.endswith(("ses", "xes", "ches", "shes")):
-        return key[:-2]
-    return key[:-1] if key.endswith("s") and not key.endswith("ss") else key
-
-
 @dataclass(frozen=True, slots=True)
 class Collection:
     day: date
@@ -63,11 +60,7 @@ class KnowledgeBase:
         self.content = content
         self.revision = revision
         self.organisation = content.organisation
-        self._items: dict[str, WasteItem] = {}
-        for item in content.waste_items:
-            for phrase in (item.name, *item.synonyms):
-                self._items.setdefault(phrase_key(phrase), item)
-                self._items.setdefault(_singular(phrase_key(phrase)), item)
+        self._items = _ItemIndex(content.waste_items)
         self._facilities: dict[str, Facility] = {}
         for facility in content.facilities:
             for phrase in (facility.name, *facility.aliases):
@@ -99,8 +92,11 @@ class KnowledgeBase:
     # -- waste items -------------------------------------------------------------------------
 
     def find_waste_item(self, phrase: str) -> WasteItem | None:
-        key = phrase_key(phrase)
-        return _best_match(self._items, key, variants=(_singular(key),), cutoff=0.84)
+        """The item meant, however it is said: "Pizza-boxes!", "an old tv", "rubber bnads".
+
+        See `_ItemIndex.find` for the order in which it looks.
+        """
+        return self._items.find(phrase)
 
     def disposal_sentence(self, item: WasteItem) -> str:
         sentence = self.content.disposal_methods[item.disposal].replace("{item}", item.name)
@@ -199,3 +195,151 @@ def _best_match(
         return index[max(contained, key=len)]
     close = difflib.get_close_matches(key, list(index), n=1, cutoff=cutoff)
     return index[close[0]] if close else None
+
+
+# -- waste items, the way residents say them -----------------------------------------------
+
+# Words that are never an item on their own, so a question's "can" or an item's "empty"
+# (not "empties") is not taken for one when the item is looked for inside a sentence.
+_FILLER = frozenset(
+    """a an the my our your some this these that those it its i me we you he she they is are
+    am was be can could will would should do does did where what which who how why when put
+    throw toss go goes get rid of in into on onto to for with and or at by from out away
+    please okay ok hey so just empty old new little small big large broken used""".split()
+)
+
+
+def _item_words(text: str) -> list[str]:
+    """Lower case ASCII words, apostrophes dropped ("painter's" is "painters"), "&" an
+    "and", every other mark a space, leading articles dropped."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", folded.replace("'", "").replace("&", " and "))
+    while words and words[0] in _ARTICLES:
+        words.pop(0)
+    return words
+
+
+def _singular_word(word: str) -> str:
+    """A word's singular, by rules that give a word and its plural the same form: "boxes"
+    and "box" are "box", "cookies" and "cookie" are "cooky". Not always English (a few
+    singulars lose an "e"), but the same on both sides of a comparison."""
+    if len(word) <= 3 or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("ie"):
+        return word[:-2] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
+
+
+def _other_numbers(words: list[str]) -> list[list[str]]:
+    """The phrase with its last word made plural (or, for "leaves", singular) the way
+    English irregularly does it, so "knife" is also found as "knives" and "leaves" as
+    "leaf"; regular plurals need no help (`_singular_word`)."""
+    last = words[-1]
+    if re.search(r"[^aeiou]y$", last):
+        others = [last[:-1] + "ies"]
+    elif last.endswith(("s", "x", "z", "ch", "sh")):
+        others = [last + "es"]
+    elif last.endswith("fe"):
+        others = [last[:-2] + "ves"]
+    elif last.endswith("f") and not last.endswith("ff"):
+        others = [last[:-1] + "ves"]
+    else:
+        others = [last + "s"]
+    if last.endswith("ves") and len(last) > 4:
+        others += [last[:-3] + "f", last[:-3] + "fe"]
+    return [[*words[:-1], other] for other in others]
+
+
+def _canonical(words: Sequence[str]) -> str:
+    return " ".join(_singular_word(w) for w in words)
+
+
+class _ItemIndex:
+    """Every name of every waste item, in the forms residents say them, built once when
+    content is published so a lookup is a few dictionary reads and, at worst, one fuzzy
+    pass over the names of about the same length."""
+
+    def __init__(self, items: Sequence[WasteItem]) -> None:
+        self._exact: dict[str, WasteItem] = {}
+        self._canonical: dict[str, WasteItem] = {}
+        self._compact: dict[str, WasteItem] = {}  # "teabag", "wd40": words run together
+        for item in items:
+            for phrase in (item.name, *item.synonyms):
+                words = _item_words(phrase)
+                if not words:
+                    continue
+                self._exact.setdefault(" ".join(words), item)
+                for form in (words, *_other_numbers(words)):
+                    key = _canonical(form)
+                    self._canonical.setdefault(key, item)
+                    self._compact.setdefault(key.replace(" ", ""), item)
+        # What a slip is measured against: names as written, and in their singular form.
+        self._spellings = {**self._canonical, **self._exact}
+        self._order = {key: n for n, key in enumerate(self._spellings)}
+        self._by_length: dict[int, list[str]] = {}
+        for key in self._spellings:
+            self._by_length.setdefault(len(key), []).append(key)
+
+    def find(self, phrase: str) -> WasteItem | None:
+        """The phrase as said; then singular or plural; then with its words run together;
+        then a close spelling of the whole phrase (`_close`); then the longest name inside
+        it ("where does an old tv go" finds "tv"). No guess beyond that."""
+        words = _item_words(phrase)
+        if not words:
+            return None
+        said, key = " ".join(words), _canonical(words)
+        return (
+            self._exact.get(said)
+            or self._canonical.get(key)
+            or self._compact.get(key.replace(" ", ""))
+            or self._close(said, key)
+            or self._inside(words)
+        )
+
+    def _close(self, said: str, key: str) -> WasteItem | None:
+        """The name nearest in spelling to the phrase as said or in its singular form: one
+        slip (a letter wrong, missing, extra or two swapped) in 5 to 9 letters, two in
+        longer phrases; in 4 letters only a missing one ("guze"), since one letter changed
+        makes another word ("leak", "leaf"); none in fewer. Ties go to the name with the
+        same first letter, then to the one content lists first."""
+        best: tuple[int, bool, int] | None = None
+        found: WasteItem | None = None
+        for query in dict.fromkeys((said, key)):
+            allowed = 0 if len(query) < 4 else 1 if len(query) < 10 else 2
+            shortest = len(query) - allowed if len(query) > 4 else len(query) + 1
+            choices = [
+                k for n in range(shortest, len(query) + allowed + 1)
+                for k in self._by_length.get(n, ())
+            ]  # fmt: skip
+            if not allowed or not choices:
+                continue
+            close = process.extract(
+                query, choices, scorer=OSA.distance, score_cutoff=allowed, limit=None
+            )
+            for spelling, distance, _ in close:
+                rank = (distance, spelling[0] != query[0], self._order[spelling])
+                if best is None or rank < best:
+                    best, found = rank, self._spellings[spelling]
+        return found
+
+    def _inside(self, words: list[str]) -> WasteItem | None:
+        """The longest name (in letters, as said) inside a longer phrase, singular or plural;
+        of two as long, the one said first ("ashes from my wood stove"), then the one
+        content lists first."""
+        best: tuple[int, int, int] | None = None
+        found: WasteItem | None = None
+        for size in range(min(len(words) - 1, 6), 0, -1):
+            for start in range(len(words) - size + 1):
+                part = words[start : start + size]
+                if size == 1 and (part[0] in _FILLER or len(part[0]) < 2):
+                    continue
+                key = _canonical(part)
+                if key in self._canonical:
+                    rank = (-len(" ".join(part)), start, self._order[key])
+                    if best is None or rank < best:
+                        best, found = rank, self._canonical[key]
+        return found

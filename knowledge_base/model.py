@@ -35,10 +35,12 @@ from knowledge_base.services_model import (
     ServiceType,
     WhoHandles,
 )
+from knowledge_base.streets import street_key
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FREQUENCIES = ("weekly", "biweekly", "seasonal_weekly", "on_request")
 FACILITY_KINDS = ("waste_management_facility", "office", "depot")
+HOUSE_SIDES = ("odd", "even", "all")
 GENERAL_EMERGENCY = "emergency"  # the safety advice used when no more specific kind applies
 MAX_SPOKEN_WORDS = 60
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -77,12 +79,86 @@ class WasteStream:
 
 
 @dataclass(frozen=True, slots=True)
+class StreetRange:
+    """The house numbers `first` to `last` of a street, on one side of it or both.
+
+    A long street often crosses from one collection zone into another ("King Street
+    East" is Monday's up to 499 and Tuesday's beyond), and a boundary down the middle of
+    a street puts its odd and even sides in different zones. A resident who gives a
+    house number is then told their own zone's day, not a neighbour's.
+    """
+
+    street: str
+    first: int
+    last: int
+    side: str = "all"  # one of HOUSE_SIDES
+
+    def covers(self, number: int) -> bool:
+        """Whether house `number` is in this part of the street."""
+        if not self.first <= number <= self.last:
+            return False
+        return self.side == "all" or (number % 2 == 1) == (self.side == "odd")
+
+    def overlaps(self, other: StreetRange) -> bool:
+        """Whether some house number is in both parts: their numbers meet on a common side."""
+        low, high = max(self.first, other.first), min(self.last, other.last)
+        if low > high:
+            return False
+        if "all" in (self.side, other.side):
+            return True
+        if self.side != other.side:
+            return False
+        first_on_side = low if (low % 2 == 1) == (self.side == "odd") else low + 1
+        return first_on_side <= high
+
+    def spoken(self) -> str:
+        """'king street east 1 to 499, odd side': how an error message names this part."""
+        side = "" if self.side == "all" else f", {self.side} side"
+        return f"{self.street} {self.first} to {self.last}{side}"
+
+
+@dataclass(frozen=True, slots=True)
 class CollectionZone:
+    """A collection day's area: whole streets, and parts of streets split with other zones.
+
+    `streets` names every street with any house in the zone, once each, in content order,
+    so whatever only needs names (gazetteers, who handles a street) reads it as before.
+    A street with entries in `ranges` is the zone's only at those house numbers; one
+    without is wholly the zone's.
+    """
+
     id: str
     municipality: str
     weekday: int  # 0 = Monday
     garbage_anchor: date  # a day garbage is collected in a normal week; every 14 days from it
     streets: tuple[str, ...]
+    ranges: tuple[StreetRange, ...] = ()
+
+    def __post_init__(self) -> None:
+        stray = {r.street for r in self.ranges} - set(self.streets)
+        if stray:
+            raise ValueError(f"ranges of streets the zone does not list: {sorted(stray)}")
+
+    def ranges_of(self, street: str) -> tuple[StreetRange, ...]:
+        """The parts of `street` (as listed in `streets`) in this zone; () when it is whole."""
+        return tuple(r for r in self.ranges if r.street == street)
+
+    def street_entries(self) -> list[str | dict[str, Any]]:
+        """`streets` as content writes it: a name for a whole street, a mapping for a part.
+
+        Reading these entries back gives this zone again (the YAML export's round trip).
+        """
+        entries: list[str | dict[str, Any]] = []
+        for street in self.streets:
+            parts = self.ranges_of(street)
+            entries.extend(
+                {"street": street, "from": p.first, "to": p.last}
+                | ({} if p.side == "all" else {"side": p.side})
+                for p in parts
+            )
+            if not parts:
+                entries.append(street)
+        return entries
 
     def is_garbage_week(self, day: date) -> bool:
         """Whether garbage goes out in `day`'s week (Monday to Sunday): a whole number of
@@ -302,7 +378,7 @@ class _Reader:
             municipalities=municipalities,
             disposal_methods=disposal,
             waste_streams=self.at("waste_streams").items(_stream),
-            collection_zones=self.at("collection_zones").items(lambda r: _zone(r, known)),
+            collection_zones=_zones(self.at("collection_zones"), known),
             collection_holidays=_holidays(self.at("collection_holidays")),
             waste_items=self.at("waste_items").items(lambda r: _item(r, disposal)),
             facilities=self.at("facilities").items(lambda r: _facility(r, known)),
@@ -345,7 +421,33 @@ def _month_day(r: _Reader) -> tuple[int, int]:
     return (int(match[1]), int(match[2]))
 
 
-def _zone(r: _Reader, municipalities: set[str]) -> CollectionZone:
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """Where a zone lists a street (all of it when `part` is None), to find a house in two."""
+
+    zone: str
+    path: str
+    name: str
+    part: StreetRange | None
+
+    def overlaps(self, part: StreetRange | None) -> bool:
+        return self.part is None or part is None or self.part.overlaps(part)
+
+    def spoken(self) -> str:
+        return f"{self.name} (the whole street)" if self.part is None else self.part.spoken()
+
+
+def _zones(r: _Reader, municipalities: set[str]) -> tuple[CollectionZone, ...]:
+    """The collection zones; a house that two zones (or one zone twice) claim is refused,
+    at the second claim's path, naming both zones, since a resident there would get
+    whichever day the index found first."""
+    claims: dict[tuple[str, str], list[_Claim]] = {}
+    return r.items(lambda z: _zone(z, municipalities, claims))
+
+
+def _zone(
+    r: _Reader, municipalities: set[str], claims: dict[tuple[str, str], list[_Claim]]
+) -> CollectionZone:
     if isinstance(r.value, dict) and "garbage_week" in r.value:
         raise r.at("garbage_week").fail(
             "odd and even weeks are no longer used; give garbage_anchor: YYYY-MM-DD instead, "
@@ -359,13 +461,72 @@ def _zone(r: _Reader, municipalities: set[str]) -> CollectionZone:
             f"{anchor.isoformat()} is a {WEEKDAYS[anchor.weekday()].title()}, "
             f"not the zone's {WEEKDAYS[weekday].title()}"
         )
+    zone_id = r.at("id").text()
+    municipality = r.at("municipality").choice(tuple(sorted(municipalities)))
+    names, parts = _zone_streets(
+        r.at("streets"), zone_id, lambda key: claims.setdefault((municipality, key), [])
+    )
     return CollectionZone(
-        id=r.at("id").text(),
-        municipality=r.at("municipality").choice(tuple(sorted(municipalities))),
+        id=zone_id,
+        municipality=municipality,
         weekday=weekday,
         garbage_anchor=anchor,
-        streets=r.at("streets").texts(),
+        streets=names,
+        ranges=parts,
     )
+
+
+def _zone_streets(
+    r: _Reader, zone_id: str, claims_on: Callable[[str], list[_Claim]]
+) -> tuple[tuple[str, ...], tuple[StreetRange, ...]]:
+    """A zone's streets, each a name (the whole street) or a part of one; each checked
+    against the claims already made on that street in the town (`claims_on` its street
+    key), then added to them."""
+    if not isinstance(r.value, list):
+        raise r.fail("expected a list")
+    names: dict[str, None] = {}  # in content order, each once
+    parts: list[StreetRange] = []
+    for i in range(len(r.value)):
+        entry = r.at(i)
+        if not isinstance(entry.value, dict | str):
+            raise entry.fail("expected a street name, or a mapping of street, from, to and side")
+        part = _street_part(entry) if isinstance(entry.value, dict) else None
+        name = part.street if part is not None else entry.text().lower()
+        mine = _Claim(zone_id, entry.path, name, part)
+        claims = claims_on(street_key(name))
+        for claim in claims:
+            if claim.overlaps(part):
+                raise entry.fail(
+                    f"zone {zone_id}'s {mine.spoken()} overlaps zone {claim.zone}'s "
+                    f"{claim.spoken()} at {claim.path}; a house can be in one zone only"
+                )
+        claims.append(mine)
+        names[name] = None
+        if part is not None:
+            parts.append(part)
+    return tuple(names), tuple(parts)
+
+
+def _street_part(r: _Reader) -> StreetRange:
+    """{street, from, to, side}: part of a street; side odd, even or all (the default)."""
+    r.mapping(required=("street", "from", "to"), optional=("side",))
+    first, last = _house_number(r.at("from")), _house_number(r.at("to"))
+    if last < first:
+        raise r.at("to").fail(f"{last} is below from ({first}); from is the lowest number")
+    side = r.at("side").choice(HOUSE_SIDES) if r.value.get("side") is not None else "all"
+    part = StreetRange(r.at("street").text().lower(), first, last, side)
+    if not any(part.covers(n) for n in (first, first + 1) if n <= last):
+        raise r.at("side").fail(f"{first} to {last} has no {side} house numbers")
+    return part
+
+
+def _house_number(r: _Reader) -> int:
+    value = r.value
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise r.fail("expected a house number: a whole number, 1 or more")
+    return value
 
 
 def _plain_date(r: _Reader) -> date:

@@ -25,6 +25,12 @@ The result keeps the contract the dialog relies on: zones in every municipality 
 has the street, so it can ask "Is that in X or Y?", and only that municipality's when
 one is named. Within one municipality a name that could be two streets in different
 zones ("simcoe" in Oshawa: north or south) finds nothing rather than a guess.
+
+A street split between zones by house numbers (`StreetRange`: "king street east" 1 to
+499 in one zone, 501 and up on the odd side in another) is found by the house number
+said before it ("123 king street east"): the zone whose part of the street has it. Said
+without a number, it finds all those zones, so the dialog asks for the number; with a
+number no zone has, it finds none (`StreetIndex.match` says which of these happened).
 """
 
 from __future__ import annotations
@@ -33,10 +39,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from knowledge_base.model import CollectionZone
+if TYPE_CHECKING:  # knowledge_base.model reads street keys from here to validate zones
+    from knowledge_base.model import CollectionZone, StreetRange
 
 # Names at least this close (rapidfuzz's 0-100 token sort ratio, between the names as
 # they sound: `sound`) are the same street misheard or misspelt: a letter added or
@@ -77,6 +85,9 @@ _LEADING = frozenset(
 # Words after which the rest is not the street: a second street or the town.
 _JOINERS = frozenset({"and", "at", "in"})
 _HOUSE_NUMBER = re.compile(r"\d+[a-z]?")
+# A house number as said before the street: "12", "12b", or a unit and the number, "4-123".
+_CIVIC = re.compile(r"(\d+)[a-z]?(?:-(\d+)[a-z]?)?")
+_ADDRESS_WORDS = re.compile(r"\d+[a-z]?-\d+[a-z]?|[a-z0-9]+")
 # Numbered roads, each spelt one way: "durham road 57" and "reg rd 57" are "regional
 # road 57", "concession road 7" and "7th concession" are "concession 7", "4th line" is
 # "line 4".
@@ -127,6 +138,22 @@ def street_key(text: str) -> str:
     return key
 
 
+def house_number(text: str) -> int | None:
+    """'it's 12b bayly street' -> 12: the house number before the street, if one is said.
+
+    Read where `street_key` drops it, so a number in the name ("highway 2", "4th line")
+    is never taken for one. Of "4-123 king street", a unit and then the civic number as
+    Canadians write them, the number is 123.
+    """
+    words = _ADDRESS_WORDS.findall(text.lower().replace("'", "").replace("’", ""))
+    for word in words:
+        if word in _LEADING:
+            continue
+        number = _CIVIC.fullmatch(word)
+        return int(number[2] or number[1]) if number else None
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class StreetName:
     """A street key in its parts: "bayly street east" is bayly, street, east."""
@@ -159,6 +186,27 @@ class _Street:
     street: StreetName
     zone: CollectionZone
     order: int  # the zone's place in content: results keep content's order
+    parts: tuple[StreetRange, ...]  # the zone's house numbers on it; () for all of them
+
+    def has(self, number: int) -> bool:
+        return not self.parts or any(part.covers(number) for part in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class StreetMatch:
+    """What an address found, and what the dialog must ask to narrow it to one zone.
+
+    `zones` in several municipalities: ask which. `needs_number`: the street is split
+    between zones by house numbers (or only part of it is in any zone) and none was said,
+    so ask for it; `zones` are all the zones on it. `unknown_number`: a number was said
+    and no zone has it on that street, so `zones` is empty though the street is known.
+    """
+
+    zones: tuple[CollectionZone, ...]
+    number: int | None  # the house number said, if any
+    street: str | None  # the street found, as one spelling, when it is one street
+    needs_number: bool = False
+    unknown_number: bool = False
 
 
 class StreetIndex:
@@ -171,41 +219,55 @@ class StreetIndex:
         # once here rather than on every search.
         fuzzy: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
         for order, zone in enumerate(zones):
+            parts: dict[str, list[StreetRange]] = defaultdict(list)
+            for part in zone.ranges:
+                parts[part.street].append(part)
             for text in zone.streets:
                 street = StreetName.parse(street_key(text))
                 if not street.name:
                     continue
+                entry = _Street(street, zone, order, tuple(parts.get(text, ())))
                 for name, misspelt in street.names():
                     if name not in self._by_name and misspelt:
                         heard = sound(name)
                         fuzzy[heard[0]][0].append(name)
                         fuzzy[heard[0]][1].append(_sorted_words(heard))
-                    self._by_name[name].append(_Street(street, zone, order))
+                    self._by_name[name].append(entry)
         self._fuzzy = {initial: (tuple(n), tuple(c)) for initial, (n, c) in fuzzy.items()}
 
     def find(self, address: str, municipality: str | None = None) -> list[CollectionZone]:
-        """Zones whose streets match; several municipalities mean we must ask which."""
+        """Zones whose streets match; several municipalities mean we must ask which, and
+        several in one that the street is split and we must ask for the house number."""
+        return list(self.match(address, municipality).zones)
+
+    def match(self, address: str, municipality: str | None = None) -> StreetMatch:
+        """`find`, saying why it found several zones or none (see `StreetMatch`)."""
         said = StreetName.parse(street_key(address))
+        number = house_number(address)
         if not said.name:
-            return []
+            return StreetMatch((), number, None)
         ranked: list[tuple[tuple[float, int], _Street]] = []
         for score, entry in self._candidates(said.name, municipality):
             penalty = _disagreement(said, entry.street)
             if penalty is not None:
                 ranked.append(((-score, penalty), entry))
         if not ranked:
-            return []
+            return StreetMatch((), number, None)
         best = min(rank for rank, _ in ranked)
         by_town: dict[str, list[_Street]] = defaultdict(list)
         for rank, entry in ranked:
             if rank == best:
                 by_town[entry.zone.municipality].append(entry)
-        if len(by_town) == 1:
-            chosen = _one_street(next(iter(by_town.values())), said.key)
-        else:  # the dialog asks which municipality, and then asks us again
-            chosen = [entry for entries in by_town.values() for entry in entries]
-        unique = {entry.order: entry.zone for entry in chosen}
-        return [unique[order] for order in sorted(unique)]
+        if len(by_town) > 1:  # the dialog asks which municipality, and then asks us again
+            chosen = [e for entries in by_town.values() for e in _at(entries, number) or entries]
+            return StreetMatch(_zones(chosen), number, _one_key(chosen))
+        chosen = _one_street(next(iter(by_town.values())), said.key)
+        if number is None:
+            split = any(entry.parts for entry in chosen)
+            return StreetMatch(_zones(chosen), None, _one_key(chosen), needs_number=split)
+        there = _at(chosen, number)
+        unknown = bool(chosen) and not there
+        return StreetMatch(_zones(there), number, _one_key(chosen), unknown_number=unknown)
 
     def _candidates(self, name: str, municipality: str | None) -> list[tuple[float, _Street]]:
         exact = [
@@ -256,6 +318,22 @@ def _disagreement(said: StreetName, street: StreetName) -> int | None:
             return None
         penalty += 1
     return penalty
+
+
+def _at(entries: list[_Street], number: int | None) -> list[_Street]:
+    """The entries whose zone has house `number` on its street (all of them without one)."""
+    return entries if number is None else [entry for entry in entries if entry.has(number)]
+
+
+def _zones(entries: list[_Street]) -> tuple[CollectionZone, ...]:
+    """The entries' zones, each once, in content order."""
+    unique = {entry.order: entry.zone for entry in entries}
+    return tuple(unique[order] for order in sorted(unique))
+
+
+def _one_key(entries: list[_Street]) -> str | None:
+    keys = {entry.street.key for entry in entries}
+    return keys.pop() if len(keys) == 1 else None
 
 
 def _one_street(entries: list[_Street], key: str) -> list[_Street]:

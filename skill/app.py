@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from editor.accounts import AccountStore, open_accounts
+from editor.app import create_editor_app
 from fulfillment.errors import FulfillmentError, SessionStoreError
 from fulfillment.types import Turn
 from knowledge_base import KnowledgeBaseError
@@ -21,11 +23,14 @@ from nlu import NLUError
 from open311.backend import create_backend_app
 from skill.alexa import AlexaAdapter
 from skill.alexa_signature import SignatureVerifier
+from skill.content_watch import announce, watching
 from skill.errors import BadRequest, Forbidden
 from skill.google import GoogleAdapter
 from skill.open311_services import open311_services
 from skill.services import Core, open_core, utc_now
 from skill.settings import Settings
+from skill.try_it import try_it_for
+from skill.users_cli import editor_db_path
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,17 @@ def create_app(
     owned = core is None
     core = core or open_core(settings)
     app.cleanup_ctx.append(_core_context(core, owned))
+    accounts = open_accounts(database_url=settings.database_url,
+                             sqlite_path=editor_db_path(settings))  # fmt: skip
+    app.cleanup_ctx.append(_accounts_context(accounts))
+    app.add_subapp("/admin", create_editor_app(
+        store=core.store,
+        accounts=accounts,
+        try_it=try_it_for(core),
+        timezone=settings.zone,
+        secure_cookies=None,  # Secure when the request came over https
+        on_publish=_announcer(settings),
+    ))  # fmt: skip
     if core.requests is not None:  # the embedded Open311 backend, for other clients too
         app.add_subapp("/open311/v2/", create_backend_app(
             services=open311_services(core.kb),
@@ -77,11 +93,34 @@ def _core_context(core: Core, owned: bool) -> Callable[[web.Application], AsyncI
     async def context(app: web.Application) -> AsyncIterator[None]:
         app[CORE] = core
         core.desk.start()  # what an earlier run left in the outbox goes out now
-        yield
+        async with watching(core):  # published content goes live here within seconds
+            yield
         if owned:
             await core.close()
 
     return context
+
+
+def _accounts_context(
+    accounts: AccountStore,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await accounts.close()
+
+    return context
+
+
+def _announcer(settings: Settings) -> Callable[[int], Awaitable[None]] | None:
+    """After a publish in the editor: tell every worker at once (they also poll)."""
+    if not settings.redis_url:
+        return None
+    url = settings.redis_url
+
+    async def announce_version(version: int) -> None:
+        await announce(url, version)
+
+    return announce_version
 
 
 def error_middleware() -> Any:

@@ -16,16 +16,16 @@ from typing import TypeVar
 from aiohttp import web
 
 from fulfillment.errors import FulfillmentError
-from knowledge_base import Content, KnowledgeBaseError
-from knowledge_base.store import load_document
+from knowledge_base import KnowledgeBaseError
 from nlu import NLUError
 from nlu import training_data as rasa_yaml
 from nlu.engine import NLUTrainer
 from nlu.evaluate import evaluate
 from nlu.rasa_server import RasaTrainer
 from nlu.spacy_engine import SpacyTrainer
-from skill import requests_cli
+from skill import content_cli, requests_cli, users_cli
 from skill.console import StaffRunner
+from skill.content_watch import watching
 from skill.errors import SkillError
 from skill.services import Core, open_core, published_gazetteers
 from skill.settings import ENGINES, Settings
@@ -136,18 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     safety_eval.add_argument("--json", action="store_true", help="print the report as JSON")
     safety_eval.add_argument("--errors", action="store_true", help="also list every miss")
 
-    content = commands.add_parser(
-        "content", help="check content files", description="Validate knowledge-base content files."
-    )
-    content_commands = content.add_subparsers(
-        dest="content_command", required=True, metavar="CONTENT_COMMAND"
-    )
-    check = content_commands.add_parser(
-        "check",
-        help="validate a content YAML file without importing it",
-        description="Validate a content YAML file; prints the first problem.",
-    )
-    check.add_argument("file", type=Path)
+    content_cli.add_parser(commands)
+    users_cli.add_parser(commands)
     requests_cli.add_parser(commands)
     return parser  # fmt: skip
 
@@ -182,13 +172,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "requests":
         return requests_cli.run(args, settings)
     if args.command == "content":
-        content = Content.from_dict(load_document(args.file))
-        print(
-            f"{args.file}: valid ({len(content.waste_items)} waste items, "
-            f"{len(content.faq)} FAQ articles, {len(content.facilities)} facilities, "
-            f"{len(content.collection_zones)} zones)"
-        )
-        return 0
+        return content_cli.run(args, settings)
+    if args.command == "users":
+        return users_cli.run(args, settings)
     return _nlu(args, settings)  # fmt: skip
 
 
@@ -288,7 +274,8 @@ async def _console(settings: Settings, scripts: list[Path] | None, *, keep_going
     core = open_core(settings)
     try:
         if not scripts:
-            await interactive(core.dialog)
+            async with watching(core):  # a publish made meanwhile is heard at once
+                await interactive(core.dialog)
             return 0
         failed = 0
         for path in scripts:

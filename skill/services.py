@@ -14,7 +14,13 @@ from fulfillment.handlers import default_handlers
 from fulfillment.outbox import Deliverer, Outbox, SqliteOutbox
 from fulfillment.requests_desk import Gateway, RequestDesk, gateway_sender
 from fulfillment.sessions import InMemorySessionStore, SessionStore
-from knowledge_base import ContentStore, KnowledgeBase
+from fulfillment.unanswered import (
+    PostgresUnansweredStore,
+    SqliteUnansweredStore,
+    UnansweredStore,
+)
+from knowledge_base import KnowledgeBase
+from knowledge_base.store import RevisionStore, open_content_store
 from nlu import NLUEngine
 from nlu.entities import Gazetteers
 from nlu.rasa_engine import RasaEngine
@@ -28,8 +34,11 @@ from skill.settings import Settings
 
 @dataclass(slots=True)
 class Core:
+    """What a worker answers with. `kb` is replaced whole when new content is published
+    (skill.content_watch); everything reads it afresh, once per turn."""
+
     settings: Settings
-    store: ContentStore
+    store: RevisionStore
     kb: KnowledgeBase
     nlu: NLUEngine
     sessions: SessionStore
@@ -38,9 +47,12 @@ class Core:
     # The embedded Open311 backend's store, when no external endpoint is configured.
     requests: RequestStore | None = None
     owns_requests: bool = field(default=True, repr=False)
+    unanswered: UnansweredStore | None = None
 
     async def close(self) -> None:
         await self.desk.close()
+        if self.unanswered is not None:
+            await self.unanswered.close()
         if self.requests is not None and self.owns_requests:
             await self.requests.close()
         await self.nlu.close()
@@ -59,7 +71,7 @@ def open_core(
     `requests` is the embedded backend's store when the caller (the HTTP app, which also
     serves it at /open311/v2/) has opened it; otherwise one is opened here if needed.
     """
-    store = ContentStore(settings.content_db)
+    store = content_store_for(settings)
     try:
         store.seed()
         revision, content = store.published()
@@ -77,6 +89,7 @@ def open_core(
         requests = open_request_store(database_url=settings.database_url,
                                       sqlite_path=settings.requests_db)  # fmt: skip
     desk = build_desk(settings, kb, requests)
+    unanswered = open_unanswered(settings)
     core = Core(settings, store, kb, nlu, sessions, DialogManager(
         nlu=nlu,
         knowledge=lambda: core.kb,
@@ -84,8 +97,18 @@ def open_core(
         handlers=default_handlers(),
         clock=clock or (lambda: datetime.now(zone)),
         desk=desk,
-    ), desk, requests, owns)  # fmt: skip
+        unanswered=unanswered,
+    ), desk, requests, owns, unanswered)  # fmt: skip
     return core
+
+
+def open_unanswered(settings: Settings) -> UnansweredStore:
+    """Where unanswered questions are kept (scrubbed): PostgreSQL when configured."""
+    days = settings.unanswered_keep_days
+    if settings.database_url:
+        return PostgresUnansweredStore(settings.database_url, keep_days=days)
+    settings.unanswered_db.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteUnansweredStore(settings.unanswered_db, keep_days=days)
 
 
 def build_desk(settings: Settings, kb: KnowledgeBase, requests: RequestStore | None) -> RequestDesk:
@@ -136,9 +159,14 @@ def build_engine(settings: Settings, kb: KnowledgeBase) -> NLUEngine:
                        threshold=settings.nlu_threshold)  # fmt: skip
 
 
+def content_store_for(settings: Settings) -> RevisionStore:
+    """The content store: PostgreSQL when database_url is set, else the content_db file."""
+    return open_content_store(database_url=settings.database_url, sqlite_path=settings.content_db)
+
+
 def published_gazetteers(settings: Settings) -> Gazetteers:
     """The NLU gazetteers of the published content (the sample, if the store is empty)."""
-    store = ContentStore(settings.content_db)
+    store = content_store_for(settings)
     try:
         store.seed()
         return Gazetteers(**KnowledgeBase(store.published()[1]).gazetteers())

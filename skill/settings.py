@@ -56,6 +56,10 @@ class Settings:
     outbox_base_delay: float = 1.0
     outbox_max_delay: float = 300.0
     report_wait: float = 1.5
+    # What residents asked that had no answer, scrubbed of personal details, for staff;
+    # kept this many days (in PostgreSQL when database_url is set).
+    unanswered_db: Path = Path("var/unanswered.sqlite3")
+    unanswered_keep_days: int = 30
     # A worker that dies mid-send holds its entries this long before another resends them.
     outbox_lease: float = 30.0
     log_level: str = "INFO"
@@ -99,6 +103,8 @@ class Settings:
             raise SettingsError("outbox_base_delay must be at least 0 and at most outbox_max_delay")
         if not 0 <= self.report_wait <= 10:
             raise SettingsError("report_wait must be between 0 and 10 seconds")
+        if not 1 <= self.unanswered_keep_days <= 3650:
+            raise SettingsError("unanswered_keep_days must be from 1 to 3650")
         if self.outbox_lease <= self.open311_timeout:
             raise SettingsError("outbox_lease must be longer than open311_timeout")
         if not 0 < self.open311_timeout <= 120:

@@ -70,6 +70,7 @@ def settings(model_dir: Path, tmp_path: Path) -> Settings:
         content_db=tmp_path / "content.sqlite3",
         requests_db=tmp_path / "requests.sqlite3",
         outbox_db=tmp_path / "outbox.sqlite3",
+        unanswered_db=tmp_path / "unanswered.sqlite3",
         alexa_verify_signature=False,
     )
 

@@ -179,6 +179,7 @@ class FallbackHandler:
         article = ctx.kb.search_faq(ctx.text, threshold=SURE_FALLBACK)
         if article is not None and ctx.intent != "greet":
             return answer(article.answer)
+        ctx.unanswered = "fallback"  # kept, scrubbed, for staff to see what is missing
         if ctx.state.last_speech and ctx.state.last_speech.startswith("Sorry, I can't help"):
             org = ctx.kb.organisation
             return answer(

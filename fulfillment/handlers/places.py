@@ -153,6 +153,7 @@ class FaqHandler(IntentHandler):
         if article is not None:
             ctx.remember("faq", article.id)
         if article is None:
+            ctx.unanswered = "no_content"
             org = ctx.kb.organisation
             return answer(
                 f"Sorry, I don't have an answer for that. Staff at {org.phone_311} can help, "

@@ -71,7 +71,7 @@ def test_revisions_are_kept_and_publishing_chooses_the_live_one(
     changed["organisation"]["hours_311"] = "every day, 7 a.m. to 7 p.m."
     draft = store.save(changed, author="staff", note="v2 draft", publish=False)
     assert store.published()[0] == live
-    store.publish(draft)
+    store.publish(draft, author="staff")
     store.close()
     reopened = ContentStore(path)  # survives a restart
     revision, content = reopened.published()
@@ -79,7 +79,7 @@ def test_revisions_are_kept_and_publishing_chooses_the_live_one(
     assert content.organisation.hours_311 == "every day, 7 a.m. to 7 p.m."
     assert len(reopened.revisions()) == 2
     with pytest.raises(StoreError, match="no revision 999"):
-        reopened.publish(999)
+        reopened.publish(999, author="staff")
     reopened.close()
 
 
