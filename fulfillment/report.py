@@ -13,6 +13,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from fulfillment.speech import street_title
 from knowledge_base import KnowledgeBase
 from knowledge_base.lookups import phrase_key, street_key
 from knowledge_base.responsibility import Handler
@@ -43,7 +44,7 @@ class Place:
         town = f" in {kb.municipality_name(self.municipality)}" if self.municipality else ""
         if self.landmark:
             return f"at {self.landmark}{town}"
-        names = [_title(s) for s in self.streets]
+        names = [street_title(s) for s in self.streets]
         house = _HOUSE.match(self.said)
         if len(names) > 1:
             return f"at {names[0]} and {names[1]}{town}"
@@ -191,7 +192,3 @@ def description(kb: KnowledgeBase, kind: ServiceType, form: ReportForm) -> str:
     if form.place and form.place.landmark:
         text += f", at {form.place.landmark}"
     return f"{text[:1].upper()}{text[1:]}. Reported by voice."
-
-
-def _title(street: str) -> str:
-    return " ".join(w if w.isdigit() else w.capitalize() for w in street.split())

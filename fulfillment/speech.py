@@ -61,3 +61,8 @@ def say_digits(number: str) -> str:
     size = 4 if len(digits) % 4 == 0 else 3
     groups = [digits[i : i + size] for i in range(0, len(digits), size)]
     return ", ".join(" ".join(group) for group in groups)
+
+
+def street_title(street: str) -> str:
+    """'simcoe street north' -> 'Simcoe Street North', as a card shows it."""
+    return " ".join(w if w.isdigit() else w.capitalize() for w in street.split())

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from fulfillment.dialog import Context
 from fulfillment.handlers.base import IntentHandler, answer, ask
-from fulfillment.speech import capitalize, join, ordinal, say_date
+from fulfillment.speech import capitalize, join, ordinal, say_date, street_title
 from fulfillment.types import Reply
 from knowledge_base import Collection
 from knowledge_base.lookups import street_key
@@ -21,6 +21,7 @@ _ASKS_DAY = re.compile(
 )
 # "Is it green bin week?" is answered "Yes. ..."; "what about the green bin" is not.
 _YES_NO = re.compile(r"^(?:is|are|does|do|will|was|it is|its)\b")
+_NUMBER_ONLY = re.compile(r"\d+[a-z]?")
 ADDRESS_QUESTION = "Sure. What's your street address? For example, 123 Simcoe Street North."
 MAX_ADDRESS_TRIES = 2
 
@@ -43,7 +44,15 @@ class CollectionDayHandler(IntentHandler):
             question = f"{season} For your exact day, what's your street address?" if season \
                 else ADDRESS_QUESTION  # fmt: skip
             return ask(ctx, "collection_day", "address", question, "What's your street address?")
-        zones = ctx.kb.find_zones(address, municipality)
+        known = ctx.state.slots.get("address")
+        if ctx.answer_slot == "address" and known and _NUMBER_ONLY.fullmatch(address.strip()):
+            address = f"{address.strip()} {known}"  # the house number we asked for
+        match = ctx.kb.street_index.match(address, municipality)
+        zones = list(match.zones)
+        if not zones and match.unknown_number and match.street:
+            org, street = ctx.kb.organisation, street_title(match.street)
+            return answer(f"I don't have number {match.number} on {street} in the collection "
+                          f"schedule. You can call {org.phone_311} to check your day.")  # fmt: skip
         if not zones:
             return self._unknown_street(ctx, address)
         places = sorted({z.municipality for z in zones})
@@ -51,6 +60,11 @@ class CollectionDayHandler(IntentHandler):
             ctx.remember("address", address)
             names = join([ctx.kb.municipality_name(m) for m in places], "or")
             return ask(ctx, "collection_day", "municipality", f"Is that in {names}?")
+        if match.needs_number and len(zones) > 1 and match.street:
+            ctx.remember("address", match.street)  # collection days change along the street
+            return ask(ctx, "collection_day", "address",
+                       f"Collection days change along {street_title(match.street)}. "
+                       "What's the house number?", "What's the house number?")  # fmt: skip
         ctx.remember("address", address)
         ctx.state.slots.pop("address_tries", None)
         collection = ctx.kb.next_collection(zones[0], ctx.today)
