@@ -717,7 +717,8 @@ def _agency(r: _Reader) -> Agency:
 
 def _responsibility(r: _Reader, agencies: set[str], municipalities: set[str]) -> Responsibility:
     r.mapping(
-        required=("id", "name", "handled_by"), optional=("by_municipality", "on_regional_roads")
+        required=("id", "name", "handled_by"),
+        optional=("by_municipality", "on_regional_roads", "keywords"),
     )
     choices = (*sorted(agencies), LOCAL)
     by_town: dict[str, str] = {}
@@ -736,6 +737,7 @@ def _responsibility(r: _Reader, agencies: set[str], municipalities: set[str]) ->
         handled_by=r.at("handled_by").choice(choices),
         by_municipality=by_town,
         on_regional_roads=roads,
+        keywords=r.at("keywords").texts() if r.value.get("keywords") is not None else (),
     )
 
 

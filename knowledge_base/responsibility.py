@@ -6,6 +6,7 @@ so every answer that depends on who is responsible asks this one table.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from knowledge_base.services_model import (
@@ -49,6 +50,17 @@ class Responsibilities:
 
     def responsibility(self, duty_id: str) -> Responsibility:
         return self._duties[duty_id]
+
+    def local_service_in(self, text: str) -> Responsibility | None:
+        """A service only the towns run that the question names ("a parking ticket")."""
+        words = f" {' '.join(re.findall(r'[a-z0-9]+', text.lower()))} "
+        for duty in self.table.responsibilities:
+            if duty.handled_by != LOCAL or duty.by_municipality or duty.on_regional_roads:
+                continue
+            spoken = (" ".join(re.findall(r"[a-z0-9]+", k)) for k in duty.keywords)
+            if any(f" {k} " in words for k in spoken):
+                return duty
+        return None
 
     def regional_road(self, street: str, municipality: str | None) -> RegionalRoad | None:
         """The Regional road `street` is, in that town: "simcoe st n" is Simcoe Street."""

@@ -38,6 +38,7 @@ class Responsibility:
     handled_by: str  # an agency id, or LOCAL
     by_municipality: Mapping[str, str]  # municipality id -> agency id or LOCAL
     on_regional_roads: str | None = None  # an agency id, when Regional roads differ
+    keywords: tuple[str, ...] = ()  # how residents ask about it ("parking ticket")
 
 
 @dataclass(frozen=True, slots=True)

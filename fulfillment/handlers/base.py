@@ -47,3 +47,25 @@ class IntentHandler:
 
     def can_handle(self, ctx: Context) -> bool:
         return ctx.intent in self.intents
+
+
+def local_service(ctx: Context) -> Reply | None:
+    """A service only the towns run (parking tickets, dog licences, libraries): who runs it
+    in the resident's town and how to reach them, never an "I can't help"."""
+    desk = ctx.kb.responsibilities
+    remembered = ctx.state.slots.get("local_service") if ctx.answer_slot == "municipality" else None
+    duty = desk.local_service_in(ctx.text) or (
+        desk.responsibility(remembered) if remembered else None
+    )
+    if duty is None:
+        return None
+    town = ctx.slot("municipality")
+    if town is None or town not in {m.id for m in ctx.kb.content.municipalities}:
+        ctx.remember("local_service", duty.id)
+        return ask(ctx, "faq", "municipality",
+                   f"Your town handles {duty.name}, not the Region. Which town do you live in?",
+                   "Which town do you live in?")  # fmt: skip
+    ctx.state.slots.pop("local_service", None)
+    agency = desk.handler(duty.id, town).agency
+    return answer(f"For {duty.name} in {ctx.kb.municipality_name(town)}, contact {agency.name} "
+                  f"at {agency.phone}, or go to {agency.website}.")  # fmt: skip

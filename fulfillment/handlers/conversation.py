@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from fulfillment.dialog import ANYTHING_ELSE, GLAD, QUESTION_INTENTS, Context
-from fulfillment.handlers.base import IntentHandler, answer
+from fulfillment.handlers.base import IntentHandler, answer, local_service
 from fulfillment.types import Reply
 
 HELP = (
@@ -175,6 +175,9 @@ class FallbackHandler:
         return True
 
     async def handle(self, ctx: Context) -> Reply:
+        pointer = local_service(ctx)
+        if pointer is not None:
+            return pointer
         # Only an article it surely asks: "my gas bill is too high" is not the water bill.
         article = ctx.kb.search_faq(ctx.text, threshold=SURE_FALLBACK)
         if article is not None and ctx.intent != "greet":

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from fulfillment.dates import resolve_date
 from fulfillment.dialog import Context
-from fulfillment.handlers.base import IntentHandler, answer, ask
+from fulfillment.handlers.base import IntentHandler, answer, ask, local_service
 from fulfillment.speech import join, say_date, say_time
 from fulfillment.types import Reply
 from knowledge_base.model import Alert, Facility
@@ -33,8 +33,8 @@ class FacilityInfoHandler(IntentHandler):
 
     async def handle(self, ctx: Context) -> Reply:
         facility = self._facility(ctx)
-        if facility is None:
-            return self._which_place(ctx)
+        if facility is None:  # "the library hours": a place the town runs, not the Region
+            return local_service(ctx) or self._which_place(ctx)
         ctx.remember("facility", facility.name)
         if _ASKS_PHONE.search(ctx.text):
             phone = facility.phone or ctx.kb.organisation.phone_main
@@ -140,6 +140,9 @@ class FaqHandler(IntentHandler):
     intents = ("faq",)
 
     async def handle(self, ctx: Context) -> Reply:
+        pointer = local_service(ctx)
+        if pointer is not None:
+            return pointer
         earlier = ctx.remembered("faq")
         if earlier and _ASKS_PHONE.search(ctx.text):
             article = next((a for a in ctx.kb.content.faq if a.id == earlier), None)
