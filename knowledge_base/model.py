@@ -71,6 +71,7 @@ class WasteStream:
     frequency: str
     season: tuple[tuple[int, int], tuple[int, int]] | None = None  # (month, day) start, end
     note: str | None = None
+    responsibility: str | None = None  # who collects it: a who-handles-what entry
 
     def in_season(self, day: date) -> bool:
         if self.season is None:
@@ -373,11 +374,12 @@ class _Reader:
             if "{item}" not in template:
                 raise self.at("disposal_methods").at(key).fail("must contain {item}")
         who = _who_handles(self.at("who_handles"), known)
+        duties = tuple(sorted(d.id for d in who.responsibilities))
         return Content(
             organisation=_organisation(self.at("organisation")),
             municipalities=municipalities,
             disposal_methods=disposal,
-            waste_streams=self.at("waste_streams").items(_stream),
+            waste_streams=self.at("waste_streams").items(lambda r: _stream(r, duties)),
             collection_zones=_zones(self.at("collection_zones"), known),
             collection_holidays=_holidays(self.at("collection_holidays")),
             waste_items=self.at("waste_items").items(lambda r: _item(r, disposal)),
@@ -402,8 +404,8 @@ def _municipality(r: _Reader) -> Municipality:
     return Municipality(r.at("id").text(), r.at("name").text())
 
 
-def _stream(r: _Reader) -> WasteStream:
-    r.mapping(required=("id", "name", "frequency"), optional=("season", "note"))
+def _stream(r: _Reader, duties: tuple[str, ...]) -> WasteStream:
+    r.mapping(required=("id", "name", "frequency"), optional=("season", "note", "responsibility"))
     frequency = r.at("frequency").choice(FREQUENCIES)
     season = None
     if frequency == "seasonal_weekly":
@@ -411,7 +413,8 @@ def _stream(r: _Reader) -> WasteStream:
         s.mapping(required=("start", "end"))
         season = (_month_day(s.at("start")), _month_day(s.at("end")))
     note = r.at("note").text(optional=True) or None
-    return WasteStream(r.at("id").text(), r.at("name").text(), frequency, season, note)
+    duty = r.at("responsibility").choice(duties) if r.value.get("responsibility") else None
+    return WasteStream(r.at("id").text(), r.at("name").text(), frequency, season, note, duty)
 
 
 def _month_day(r: _Reader) -> tuple[int, int]:

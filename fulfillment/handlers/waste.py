@@ -11,7 +11,7 @@ from fulfillment.speech import capitalize, join, ordinal, say_date, street_title
 from fulfillment.types import Reply
 from knowledge_base import Collection
 from knowledge_base.lookups import street_key
-from knowledge_base.model import CollectionZone
+from knowledge_base.model import CollectionZone, WasteStream
 
 # "Garbage day" is what people call collection day: it asks about every stream.
 _ANY_COLLECTION = re.compile(r"\bgarbage (?:day|night|pickup day|collection day)\b")
@@ -69,8 +69,11 @@ class CollectionDayHandler(IntentHandler):
         ctx.state.slots.pop("address_tries", None)
         collection = ctx.kb.next_collection(zones[0], ctx.today)
         if stream is not None:
-            return answer(self._stream_answer(ctx, zones[0], collection, stream))
-        return answer(self._summary(ctx, collection))
+            text = self._stream_answer(ctx, zones[0], collection, stream)
+            named = [s for s in ctx.kb.content.waste_streams if s.id == stream]
+        else:
+            text, named = self._summary(ctx, collection), list(collection.streams)
+        return answer(text + _who_collects(ctx, zones[0], named))
 
     @staticmethod
     def _season(ctx: Context, stream_id: str | None) -> str | None:
@@ -178,3 +181,19 @@ class SetReminderHandler(IntentHandler):
             "I can't set reminders yet, but I can tell you your next collection day. "
             "Would you like that?",
         )  # fmt: skip
+
+
+def _who_collects(ctx: Context, zone: CollectionZone, streams: list[WasteStream]) -> str:
+    """Where the town, not the Region, collects a stream (Oshawa and Whitby garbage and
+    green bins): who, and how to reach them, from the who-handles-what table."""
+    local = [
+        s for s in streams
+        if s.responsibility and ctx.kb.responsibilities.handler(
+            s.responsibility, zone.municipality).agency.id == zone.municipality
+    ]  # fmt: skip
+    if not local:
+        return ""
+    agency = ctx.kb.responsibilities.agency(zone.municipality)
+    names = join([s.name for s in local])
+    return (f" {capitalize(agency.name)} runs {names} collection there: call {agency.phone} or "
+            f"check {agency.website} for changes.")  # fmt: skip

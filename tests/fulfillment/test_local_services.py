@@ -35,3 +35,14 @@ async def test_the_town_is_asked_when_not_said(core: Core) -> None:
     assert "Which town do you live in?" in asked
     reply = await say(core, session, "ajax")
     assert "Town of Ajax at 905-683-4550" in reply
+
+
+async def test_collection_days_say_who_collects_where_the_town_does(core: Core) -> None:
+    """Oshawa and Whitby collect their own garbage and green bins: the answer says so."""
+    oshawa = await say(
+        core, str(uuid.uuid4()), "when is garbage day on simcoe street north in oshawa"
+    )
+    assert "City of Oshawa runs" in oshawa and "905-436-3311" in oshawa
+    assert len(oshawa.split()) <= 60
+    ajax = await say(core, str(uuid.uuid4()), "when is garbage day on bayly street east in ajax")
+    assert "runs" not in ajax and "Town of Ajax" not in ajax
