@@ -21,7 +21,7 @@ from editor.accounts import AccountStore, Clock, utc_now
 from editor.audit import AuditLog
 from editor.content import Workspace
 from editor.security import SessionStore, SignInLimiter
-from editor.state import EDITOR, Editor, TryIt
+from editor.state import EDITOR, Editor, TryIt, UnansweredQuestions
 from knowledge_base.store import RevisionStore
 
 HERE = Path(__file__).resolve().parent
@@ -40,6 +40,7 @@ def create_editor_app(
     timezone: tzinfo = UTC,
     clock: Clock = utc_now,
     on_publish: Callable[[int], Awaitable[None]] | None = None,
+    unanswered: UnansweredQuestions | None = None,
 ) -> web.Application:
     """The editor over a content store (`knowledge_base.store.open_content_store`) and an
     account store (`editor.accounts.open_accounts`), whose database also holds sessions
@@ -53,6 +54,8 @@ def create_editor_app(
     Cookies are Secure when served over https, or always/never if `secure_cookies` says
     so (behind a proxy that ends TLS, pass True). Times are shown in `timezone`.
     `on_publish(version)` is awaited after each publish or roll-back (to announce it).
+    `unanswered` is where residents' unanswered questions are kept (the caller opens and
+    closes it); without it the unanswered-questions page says it is not connected.
     """
     database = accounts.database
     app = web.Application(middlewares=[guard.error_pages, guard.guard])
@@ -66,6 +69,8 @@ def create_editor_app(
         audit=AuditLog(database, clock=clock),
         try_it=try_it,
         secure_cookies=secure_cookies,
+        unanswered=unanswered,
+        clock=clock,
     )  # fmt: skip
     aiohttp_jinja2.setup(
         app,

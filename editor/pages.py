@@ -15,12 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
-from editor import account_pages, sign_in
+from editor import account_pages, sign_in, unanswered_pages, zone_pages
 from editor.content import Working
 from editor.diff import Change, diff_documents
 from editor.errors import EntryGone
 from editor.forms import (
     GROUPS,
+    MAX_TEXT,
     SECTION_BY_SLUG,
     SECTIONS,
     Errors,
@@ -64,6 +65,8 @@ def add_routes(app: web.Application, *, static_dir: Path) -> None:
     router.add_get(r"/history/{revision:\d{1,12}}", revision, name="revision")
     router.add_post(r"/history/{revision:\d{1,12}}/rollback", rollback, name="rollback")
     router.add_get("/audit", audit, name="audit")
+    router.add_get("/unanswered", unanswered_pages.unanswered, name="unanswered")
+    zone_pages.add_routes(router)
     tryit = router.add_resource("/try", name="try_it")
     tryit.add_route("GET", try_form)
     tryit.add_route("POST", try_utterance)
@@ -146,7 +149,8 @@ def _cell(section: Section, path: str, entry: Mapping[str, Any], document: Any) 
 async def new_form(request: web.Request) -> web.StreamResponse:
     section = SECTION_BY_SLUG[request.match_info["section"]]
     working = await request.app[EDITOR].workspace.working()
-    blank = {spec.path: "" for spec in section.fields}
+    # Fields may come filled in from a link (an unanswered question starts an FAQ article).
+    blank = {spec.path: request.query.get(spec.path, "")[:MAX_TEXT] for spec in section.fields}
     return _edit_page(request, section, working, key=None, values=blank, errors={})
 
 
