@@ -63,6 +63,7 @@ def faq_question(example: str) -> str:
     if not text:
         return ""
     first = text.split()[0].lower()
+    text = re.sub(r"\bi(?=\b|')", "I", text)  # residents' words arrive in lower case
     text = text[0].upper() + text[1:]
     return f"{text}?" if first in _QUESTION_WORDS else text
 

@@ -427,6 +427,8 @@ def similar_scorer(a: str, b: str, **_: Any) -> float:
 class UnansweredStore(Protocol):
     """Where unanswered questions are kept, scrubbed, for `keep_days` days."""
 
+    keep_days: int
+
     async def record(
         self,
         text: str,

@@ -72,6 +72,7 @@ def create_app(
         timezone=settings.zone,
         secure_cookies=None,  # Secure when the request came over https
         on_publish=_announcer(settings),
+        unanswered=core.unanswered,
     ))  # fmt: skip
     if core.requests is not None:  # the embedded Open311 backend, for other clients too
         app.add_subapp("/open311/v2/", create_backend_app(

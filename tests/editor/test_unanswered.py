@@ -89,7 +89,7 @@ async def test_an_faq_article_starts_from_a_group(
         form_page = await client.get(link)
         assert form_page.status == 200
         form = await form_page.text()
-        assert 'value="Where do i get a dog licence?"' in form
+        assert 'value="Where do I get a dog licence?"' in form
         keywords = re.search(r'id="f-keywords"[^>]*>([^<]*)</textarea>', form)
         assert keywords and "dog licence" in keywords[1] and "dog license" in keywords[1]
 
@@ -131,6 +131,7 @@ def test_questions_and_keywords_from_scrubbed_wordings() -> None:
     assert faq_question("my name is <name> and i need a dog licence") == "I need a dog licence"
     assert faq_question("is the pool open at <address> today") == "Is the pool open today?"
     assert faq_question("<number>") == ""
+    assert faq_question("can i park where i'm told") == "Can I park where I'm told?"
     assert faq_keywords(["where do i get a dog licence", "dog license <number>",
                          "<address> garbage day"]) == [
         "dog licence", "dog license", "garbage day"]  # fmt: skip

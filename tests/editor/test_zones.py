@@ -11,7 +11,7 @@ from typing import Any
 
 from editor.zones import content_errors, read_zone
 from knowledge_base import ContentStore
-from tests.editor.conftest import Client, csrf_of, sign_in
+from tests.editor.conftest import Client, sign_in
 
 AJAX_A = "/admin/zones/ajax-a"
 AJAX_B = "/admin/zones/ajax-b"
@@ -23,9 +23,9 @@ def zone_doc(store: ContentStore, zone_id: str) -> dict[str, Any]:
     return next(z for z in document["collection_zones"] if z["id"] == zone_id)
 
 
-def zone_form(token: str, zone: dict[str, Any], extra: list[tuple[str, str, str, str]]) -> dict[
-    str, str
-]:
+def zone_form(
+    token: str, zone: dict[str, Any], extra: list[tuple[str, str, str, str]]
+) -> dict[str, str]:
     """The form as the page submits it: every street of `zone`, then `extra` rows."""
     form = {"csrf_token": token, "weekday": zone["weekday"],
             "garbage_anchor": str(zone["garbage_anchor"])}  # fmt: skip
@@ -196,7 +196,10 @@ def test_reading_rows() -> None:
     assert empty.entry is None and "streets" in empty.errors and "weekday" in empty.errors
     placed = content_errors(
         "content.collection_zones[1].streets[4]: zone b's x overlaps zone a's x at "
-        "content.collection_zones[0].streets[2]; a house can be in one zone only", 0, (0, 1, 3))
+        "content.collection_zones[0].streets[2]; a house can be in one zone only",
+        0,
+        (0, 1, 3),
+    )
     assert placed == {"streets.3.street": [
         "Zone b's x overlaps zone a's x; a house can be in one zone only."]}  # fmt: skip
     assert content_errors("content.faq[1].answer: too long", 0, ()) is None
