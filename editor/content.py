@@ -71,7 +71,7 @@ class Workspace:
 
     async def save_entry(
         self,
-        section: str,
+        section: str | tuple[str, ...],
         replaces: Callable[[Mapping[str, Any]], bool] | None,
         entry: Mapping[str, Any],
         *,
@@ -79,7 +79,8 @@ class Workspace:
         note: str,
     ) -> int:
         """A new draft revision: the newest working copy with the entry of `section` that
-        `replaces` picks swapped for `entry` (appended when `replaces` is None).
+        `replaces` picks swapped for `entry` (appended when `replaces` is None). A tuple
+        `section` names a nested list: ("who_handles", "agencies").
 
         Raises ContentError, naming the path, if the result is invalid, and EntryGone if
         the entry was removed meanwhile.
@@ -87,7 +88,11 @@ class Workspace:
 
         def work() -> int:
             document = deepcopy(self._working().document)
-            entries = list(document[section])
+            *parents, last = (section,) if isinstance(section, str) else section
+            holder = document
+            for part in parents:
+                holder = holder[part]
+            entries = list(holder[last])
             if replaces is None:
                 entries.append(dict(entry))
             else:
@@ -95,7 +100,7 @@ class Workspace:
                 if index is None:
                     raise EntryGone("that entry is no longer in the draft")
                 entries[index] = dict(entry)
-            document[section] = entries
+            holder[last] = entries
             return self._source.save(document, author=author, note=note, publish=False)
 
         return await self._call(work)

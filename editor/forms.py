@@ -18,6 +18,7 @@ from typing import Any
 from editor.speakable import problems
 from knowledge_base.calendar import HOLIDAY_RULES
 from knowledge_base.model import WEEKDAYS
+from knowledge_base.services_model import LOCAL
 
 MAX_TEXT = 2000  # characters in any one field; content is spoken, so this is generous
 MAX_TERM = 80  # characters in one synonym or keyword
@@ -30,13 +31,14 @@ class FieldSpec:
 
     path: str
     label: str
-    kind: str  # text | spoken | list | choice | date | hours
+    kind: str  # text | spoken | list | choice | date | hours | number | phone
     required: bool = True
     hint: str = ""
     choices: str = ""  # for kind "choice": which list of options (see `choice_options`)
     speak: bool = False  # a name said inside answers: checked like spoken text, bar length
     keep_null: bool = False  # an empty value is kept as null (the model requires the key)
     group: str = ""  # fields shown together under one heading (see GROUPS)
+    blank: str = ""  # for an optional choice: what leaving it empty means
 
     @property
     def dom_id(self) -> str:
@@ -56,9 +58,35 @@ class Section:
     columns: tuple[str, ...]  # field paths shown in the list
     filter_field: str | None = None
     checks: tuple[Callable[[Mapping[str, Any], list[dict[str, Any]], int | None], Errors], ...] = ()
+    # Where the entries live when not at the top of the document ("who_handles", "agencies").
+    path: tuple[str, ...] = ()
+    id_field: str = "id"  # "" when entries have no id (holidays, Regional roads)
+    can_add: bool = True
+    # Fields that depend on the content (one per municipality, say), after `fields`.
+    more_fields: Callable[[Mapping[str, Any]], tuple[FieldSpec, ...]] | None = None
+    # Tidies an entry read from the form before it is saved (drops empty mappings, say).
+    finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # What the form shows but does not edit, as (heading, lines) pairs.
+    facts: Callable[[Mapping[str, Any]], list[tuple[str, list[str]]]] | None = None
+
+    @property
+    def where(self) -> tuple[str, ...]:
+        return self.path or (self.key,)
 
     def field(self, path: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.path == path), None)
+
+    def fields_for(self, document: Mapping[str, Any]) -> tuple[FieldSpec, ...]:
+        more = self.more_fields(document) if self.more_fields is not None else ()
+        return (*self.fields, *more)
+
+
+def entries_of(section: Section, document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The section's entries in a content document (nested ones included)."""
+    value: Any = document
+    for part in section.where:
+        value = value[part]
+    return list(value)
 
 
 Errors = dict[str, list[str]]
@@ -72,9 +100,10 @@ class FormResult:
 
 
 def entry_key(section: Section, entry: Mapping[str, Any]) -> str:
-    """The entry's id in URLs: its `id`, or for holidays (which have none) name and date."""
-    if "id" in entry:
-        return str(entry["id"])
+    """The entry's id in URLs: its `id` (or `code`), or for entries with none, such as
+    holidays and Regional roads, their name and date."""
+    if section.id_field and section.id_field in entry:
+        return str(entry[section.id_field])
     return slug(f"{entry.get('name', '')} {entry.get('date') or ''}")
 
 
@@ -86,10 +115,13 @@ def find_entry(section: Section, entries: list[dict[str, Any]], key: str) -> int
     return next((i for i, e in enumerate(entries) if entry_key(section, e) == key), None)
 
 
-def entry_values(section: Section, entry: Mapping[str, Any]) -> dict[str, str]:
-    """The form's fields filled from an entry, as text."""
+def entry_values(
+    section: Section, entry: Mapping[str, Any], document: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """The form's fields filled from an entry, as text (with `document`, its
+    content-dependent fields too)."""
     values: dict[str, str] = {}
-    for spec in section.fields:
+    for spec in section.fields if document is None else section.fields_for(document):
         value = _get(entry, spec.path)
         if value is None:
             values[spec.path] = ""
@@ -109,7 +141,23 @@ def choice_options(spec: FieldSpec, document: Mapping[str, Any]) -> list[tuple[s
         return [("", "All of Durham Region"), *towns] if not spec.required else towns
     if spec.choices == "holiday_rule":
         return [(r, _RULE_LABELS.get(r, r)) for r in HOLIDAY_RULES]
+    if spec.choices in ("agency", "agency_or_local"):
+        agencies = [(a["id"], _sentence_start(str(a["name"])))
+                    for a in document["who_handles"]["agencies"]]  # fmt: skip
+        if spec.choices == "agency_or_local":
+            agencies.append((LOCAL, "The resident's own town or township"))
+        return agencies if spec.required else [("", spec.blank or "None"), *agencies]
+    if spec.choices == "responsibility":
+        return [(r["id"], _sentence_start(str(r["name"])))
+                for r in document["who_handles"]["responsibilities"]]  # fmt: skip
+    if spec.choices == "contact":  # empty means "none", the first option
+        return [("none", "Nothing: the report is enough"),
+                ("phone", "A phone number: the crew calls the resident")]  # fmt: skip
     raise ValueError(f"unknown choices {spec.choices!r}")
+
+
+def _sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 _RULE_LABELS = {
@@ -130,11 +178,12 @@ def read_entry(
     `index` is the entry being edited (None for a new one); its fields not on the form
     (aliases, kind, ids) are kept as they were.
     """
-    entries: list[dict[str, Any]] = list(document[section.key])
-    values = {spec.path: str(form.get(spec.path, "")).strip() for spec in section.fields}
+    entries = entries_of(section, document)
+    specs = section.fields_for(document)
+    values = {spec.path: str(form.get(spec.path, "")).strip() for spec in specs}
     errors: Errors = {}
     entry: dict[str, Any] = dict(entries[index]) if index is not None else {}
-    for spec in section.fields:
+    for spec in specs:
         try:
             value = _convert(spec, values[spec.path], document)
         except _Invalid as exc:
@@ -151,8 +200,10 @@ def read_entry(
                 errors[path] = messages
     if errors:
         return FormResult(values, errors)
-    if index is None and section.key != "collection_holidays":
-        entry = {"id": _new_id(section, entry, entries), **entry}
+    if section.finish is not None:
+        entry = section.finish(entry)
+    if index is None and section.id_field:
+        entry = {section.id_field: _new_id(section, entry, entries), **entry}
     return FormResult(values, {}, entry)
 
 
@@ -185,6 +236,12 @@ def _convert(spec: FieldSpec, text: str, document: Mapping[str, Any]) -> Any:
         return text
     if spec.kind == "hours":
         return _hours(text)
+    if spec.kind == "number":
+        if not text.isdigit() or len(text) > 6 or int(text) < 1:
+            raise _Invalid("Give a whole number, 1 or more.")
+        return int(text)
+    if spec.kind == "phone":
+        return _phone(text)
     raise ValueError(f"unknown field kind {spec.kind!r}")
 
 
@@ -218,6 +275,14 @@ def _hours(text: str) -> str:
     return value
 
 
+def _phone(text: str) -> str:
+    """A number as residents dial it: digits, with hyphens or spaces between groups."""
+    value = " ".join(text.split())
+    if not re.fullmatch(r"\d[\d -]*\d", value) or sum(c.isdigit() for c in value) < 3:
+        raise _Invalid('Give the number as dialled, digits and hyphens: "905-668-7711" or "311".')
+    return value
+
+
 def _name_problems(text: str) -> list[str]:
     """A name or title is spoken inside sentences: abbreviations and symbols matter, length
     does not (it is not said alone)."""
@@ -246,7 +311,7 @@ def _set(entry: dict[str, Any], path: str, value: Any, *, keep_null: bool) -> No
 
 
 def _new_id(section: Section, entry: Mapping[str, Any], entries: list[dict[str, Any]]) -> str:
-    taken = {str(e.get("id")) for e in entries}
+    taken = {str(e.get(section.id_field)) for e in entries}
     base = slug(str(entry.get(section.label, "")))
     candidate, n = base, 2
     while candidate in taken:
@@ -317,7 +382,63 @@ _DAYS = tuple(
 # Headings and hints for grouped fields.
 GROUPS = {
     "hours": ("Opening hours", 'Each day as "08:00-16:00" (24-hour clock), or "closed".'),
+    "by_municipality": (
+        "Exceptions by town",
+        "Only where a town differs from \u201chandled by\u201d above; leave the rest as they are.",
+    ),
 }
+
+
+def _town_fields(document: Mapping[str, Any]) -> tuple[FieldSpec, ...]:
+    """One row per municipality: who handles this there, when not the default."""
+    return tuple(
+        FieldSpec(f"by_municipality.{town['id']}", str(town["name"]), "choice", required=False,
+                  choices="agency_or_local", blank="As above", group="by_municipality")
+        for town in document["municipalities"]
+    )  # fmt: skip
+
+
+def _tidy_responsibility(entry: dict[str, Any]) -> dict[str, Any]:
+    """No empty exceptions or keywords left behind: the content leaves them out."""
+    return {k: v for k, v in entry.items()
+            if not (k in ("by_municipality", "keywords") and not v)}  # fmt: skip
+
+
+def _tidy_service_type(entry: dict[str, Any]) -> dict[str, Any]:
+    """Contact "none" is the model's default for contact; the content leaves it out."""
+    return {k: v for k, v in entry.items() if not (k == "contact" and v in (None, "none"))}
+
+
+def _contact_reason_given(
+    entry: Mapping[str, Any], entries: list[dict[str, Any]], index: int | None
+) -> Errors:
+    """A resident asked for a phone number is told why; without a reason, refuse."""
+    if entry.get("contact") == "phone" and not entry.get("contact_reason"):
+        return {"contact_reason": ["Say why the crew needs the resident's phone number; "
+                                   "residents hear it when they are asked."]}  # fmt: skip
+    return {}
+
+
+def _unique_name(
+    entry: Mapping[str, Any], entries: list[dict[str, Any]], index: int | None
+) -> Errors:
+    name = str(entry.get("name", "")).lower()
+    if any(i != index and str(e.get("name", "")).lower() == name for i, e in enumerate(entries)):
+        return {"name": ["Another entry already has this name."]}
+    return {}
+
+
+def _report_questions(entry: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """A service type's questions, shown read-only: they are tied to the speech model."""
+    lines = []
+    for attribute in entry.get("attributes", []):
+        answers = ", ".join(str(v.get("name")) for v in attribute.get("values") or [])
+        required = "required" if attribute.get("required") else "optional"
+        lines.append(f"{attribute.get('question')} ({required}{'; ' if answers else ''}"
+                     f"{answers})")  # fmt: skip
+    return [("Questions asked when reporting", lines or ["None."]),
+            ("Open311 code", [str(entry.get("code", ""))])]  # fmt: skip
+
 
 SECTIONS = (
     Section(
@@ -405,6 +526,94 @@ SECTIONS = (
         ),
         columns=("name", "rule", "date"),
         checks=(_one_rule_per_holiday,),
+    ),
+    Section(
+        slug="agencies",
+        key="agencies",
+        path=("who_handles", "agencies"),
+        title="Agencies",
+        singular="agency",
+        label="name",
+        fields=(
+            FieldSpec("name", "Name", "text", speak=True,
+                      hint="As said in a sentence: the City of Oshawa."),
+            FieldSpec("phone", "Phone", "phone", hint="As dialled: 905-436-3311, or 311."),
+            FieldSpec("website", "Website", "text", speak=True,
+                      hint='As said: "oshawa.ca", without https:// or www.'),
+        ),
+        columns=("name", "phone", "website"),
+        checks=(_unique_name,),
+    ),
+    Section(
+        slug="who-handles",
+        key="responsibilities",
+        path=("who_handles", "responsibilities"),
+        title="Who handles what",
+        singular="responsibility",
+        label="name",
+        fields=(
+            FieldSpec("name", "Service", "text", speak=True,
+                      hint="As said in a sentence: garbage collection."),
+            FieldSpec("handled_by", "Handled by", "choice", choices="agency_or_local",
+                      hint="Everywhere, unless a town below says otherwise."),
+            FieldSpec("on_regional_roads", "On Regional roads", "choice", required=False,
+                      choices="agency", blank="The same as elsewhere",
+                      hint="Only for road services that the Region handles on its own roads."),
+            FieldSpec("keywords", "Keywords", "list", required=False,
+                      hint="How residents ask about it, separated by commas: parking ticket."),
+        ),
+        columns=("name", "handled_by", "on_regional_roads", "keywords"),
+        filter_field="handled_by",
+        checks=(_unique_name,),
+        more_fields=_town_fields,
+        finish=_tidy_responsibility,
+    ),
+    Section(
+        slug="regional-roads",
+        key="regional_roads",
+        path=("who_handles", "regional_roads"),
+        title="Regional roads",
+        singular="Regional road",
+        label="name",
+        id_field="",
+        fields=(
+            FieldSpec("name", "Name", "text", speak=True,
+                      hint="As said, with no direction: simcoe street."),
+            FieldSpec("number", "Regional road number", "number"),
+            FieldSpec("municipalities", "Municipalities", "list",
+                      hint="Town ids, separated by commas: oshawa, whitby."),
+        ),
+        columns=("name", "number", "municipalities"),
+        checks=(_unique_name,),
+    ),
+    Section(
+        slug="service-types",
+        key="service_types",
+        title="Service types",
+        singular="service type",
+        label="name",
+        id_field="code",
+        can_add=False,
+        fields=(
+            FieldSpec("name", "Name", "text", hint="The Open311 service name: Pothole."),
+            FieldSpec("spoken", "Said as", "text", speak=True,
+                      hint="As said in a sentence: a pothole."),
+            FieldSpec("responsibility", "Who handles it", "choice", choices="responsibility"),
+            FieldSpec("group", "Group", "text", hint="The Open311 group: roads, waste."),
+            FieldSpec("description", "Description", "spoken",
+                      hint="Read aloud as written: 60 words at most, no web links or symbols."),
+            FieldSpec("keywords", "Keywords", "list",
+                      hint="How residents describe it, separated by commas."),
+            FieldSpec("contact", "Ask the resident for", "choice", required=False,
+                      choices="contact"),
+            FieldSpec("contact_reason", "Why we ask", "spoken", required=False,
+                      hint="Required when a phone number is asked for: residents hear it."),
+        ),
+        columns=("name", "responsibility", "group", "keywords"),
+        filter_field="responsibility",
+        checks=(_contact_reason_given,),
+        finish=_tidy_service_type,
+        facts=_report_questions,
     ),
 )  # fmt: skip
 SECTION_BY_SLUG = {s.slug: s for s in SECTIONS}

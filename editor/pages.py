@@ -27,6 +27,7 @@ from editor.forms import (
     Errors,
     Section,
     choice_options,
+    entries_of,
     entry_key,
     entry_values,
     find_entry,
@@ -39,7 +40,7 @@ from knowledge_base.errors import ContentError
 log = logging.getLogger(__name__)
 
 MAX_UTTERANCE = 500
-_CONTENT_PATH = re.compile(r"^content\.(\w+)\[(\d+)\]\.([\w.]+?)(?:\[\d+\])?: (.*)$", re.DOTALL)
+_CONTENT_PATH = re.compile(r"^content\.([\w.]+)\[(\d+)\]\.([\w.]+?)(?:\[\d+\])?: (.*)$", re.DOTALL)
 
 
 def add_routes(app: web.Application, *, static_dir: Path) -> None:
@@ -55,7 +56,7 @@ def add_routes(app: web.Application, *, static_dir: Path) -> None:
     new = router.add_resource(f"/{{section:{sections}}}/new", name="new")
     new.add_route("GET", new_form)
     new.add_route("POST", save_entry)
-    edit = router.add_resource(f"/{{section:{sections}}}/{{key:[a-z0-9-]+}}", name="edit")
+    edit = router.add_resource(f"/{{section:{sections}}}/{{key:[a-z0-9_-]+}}", name="edit")
     edit.add_route("GET", edit_form)
     edit.add_route("POST", save_entry)
     publish = router.add_resource("/publish", name="publish")
@@ -91,9 +92,9 @@ async def list_entries(request: web.Request) -> web.StreamResponse:
     working = await request.app[EDITOR].workspace.working()
     query = request.query.get("q", "").strip()
     chosen = request.query.get("filter", "")
-    published = {entry_key(section, e): e for e in working.published[section.key]}
+    published = {entry_key(section, e): e for e in entries_of(section, working.published)}
     rows = []
-    for entry in working.document[section.key]:
+    for entry in entries_of(section, working.document):
         if section.filter_field and chosen and entry.get(section.filter_field) != chosen:
             continue
         if query and query.lower() not in _haystack(section, entry):
@@ -113,7 +114,7 @@ async def list_entries(request: web.Request) -> web.StreamResponse:
     return page(request, "list.html", {
         "section": section,
         "rows": rows,
-        "total": len(working.document[section.key]),
+        "total": len(entries_of(section, working.document)),
         "query": query,
         "chosen": chosen,
         "filters": filters,
@@ -150,7 +151,15 @@ async def new_form(request: web.Request) -> web.StreamResponse:
     section = SECTION_BY_SLUG[request.match_info["section"]]
     working = await request.app[EDITOR].workspace.working()
     # Fields may come filled in from a link (an unanswered question starts an FAQ article).
-    blank = {spec.path: request.query.get(spec.path, "")[:MAX_TEXT] for spec in section.fields}
+    if not section.can_add:
+        return refusal(
+            request,
+            404,
+            "Not found",
+            f"New {section.title.lower()} are added with the speech model, not here.",
+        )
+    blank = {spec.path: request.query.get(spec.path, "")[:MAX_TEXT]
+             for spec in section.fields_for(working.document)}  # fmt: skip
     return _edit_page(request, section, working, key=None, values=blank, errors={})
 
 
@@ -158,10 +167,11 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
     section = SECTION_BY_SLUG[request.match_info["section"]]
     key = request.match_info["key"]
     working = await request.app[EDITOR].workspace.working()
-    index = find_entry(section, working.document[section.key], key)
+    entries = entries_of(section, working.document)
+    index = find_entry(section, entries, key)
     if index is None:
         return _missing(request, section)
-    values = entry_values(section, working.document[section.key][index])
+    values = entry_values(section, entries[index], working.document)
     saved = request.query.get("saved")
     return _edit_page(request, section, working, key=key, values=values, errors={},
                       saved=int(saved) if saved and saved.isdigit() else None)  # fmt: skip
@@ -174,9 +184,9 @@ async def save_entry(request: web.Request) -> web.StreamResponse:
     key = request.match_info.get("key")
     form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
     working = await editor.workspace.working()
-    entries = working.document[section.key]
+    entries = entries_of(section, working.document)
     index = None if key is None else find_entry(section, entries, key)
-    if key is not None and index is None:
+    if (key is not None and index is None) or (key is None and not section.can_add):
         return _missing(request, section)
     result = read_entry(section, form, working.document, index)
     if result.entry is None:
@@ -191,14 +201,14 @@ async def save_entry(request: web.Request) -> web.StreamResponse:
     )
     try:
         revision_id = await editor.workspace.save_entry(
-            section.key,
+            section.where,
             None if key is None else (lambda e: entry_key(section, e) == key),
             entry,
             author=author,
             note=note,
         )
     except ContentError as exc:
-        errors, general = _content_error(section, exc)
+        errors, general = _content_error(section, exc, working.document)
         return _edit_page(request, section, working, key=key, values=result.values,
                           errors=errors, general=general, status=422)  # fmt: skip
     except EntryGone:
@@ -225,7 +235,8 @@ def _edit_page(
 ) -> web.Response:
     document = working.document
     blocks: list[dict[str, Any]] = []  # single fields, and groups of fields under one heading
-    for spec in section.fields:
+    specs = section.fields_for(document)
+    for spec in specs:
         item = {
             "spec": spec,
             "options": choice_options(spec, document) if spec.kind == "choice" else [],
@@ -237,10 +248,12 @@ def _edit_page(
             blocks.append({"group": spec.group, "heading": heading, "hint": hint,
                            "items": [item]})  # fmt: skip
     published_entry = None
+    entries = entries_of(section, document)
     if key is not None:
-        found = find_entry(section, working.published[section.key], key)
-        published_entry = None if found is None else working.published[section.key][found]
-    current = None if key is None else find_entry(section, document[section.key], key)
+        published_entries = entries_of(section, working.published)
+        found = find_entry(section, published_entries, key)
+        published_entry = None if found is None else published_entries[found]
+    current = None if key is None else find_entry(section, entries, key)
     return page(request, "edit.html", {
         "section": section,
         "key": key,
@@ -253,8 +266,10 @@ def _edit_page(
         "preview": _preview(section, values, document) if not errors else None,
         "unpublished": key is not None and (
             published_entry is None or current is None
-            or published_entry != document[section.key][current]
+            or published_entry != entries[current]
         ),
+        "labels": {spec.path: spec.label for spec in specs},
+        "facts": section.facts(entries[current]) if section.facts and current is not None else [],
     }, status=status)  # fmt: skip
 
 
@@ -270,13 +285,21 @@ def _preview(section: Section, values: Mapping[str, str], document: Any) -> str 
         return values.get("answer") or None
     if section.key == "alerts":
         return values.get("message") or None
+    if section.key == "agencies" and values.get("name") and values.get("phone"):
+        name = values["name"][:1].upper() + values["name"][1:]
+        return f"{name}: call {values['phone']}, or go to {values.get('website') or 'its website'}."
+    if section.key == "service_types":
+        return " ".join(v for v in (values.get("description"), values.get("contact_reason")) if v)
     return None
 
 
-def _content_error(section: Section, exc: ContentError) -> tuple[Errors, list[str]]:
+def _content_error(
+    section: Section, exc: ContentError, document: Mapping[str, Any]
+) -> tuple[Errors, list[str]]:
     """The content model's refusal, put next to the field it names when it is on the form."""
     match = _CONTENT_PATH.match(str(exc))
-    if match and match[1] == section.key and section.field(match[3]) is not None:
+    on_form = {spec.path for spec in section.fields_for(document)}
+    if match and match[1] == ".".join(section.where) and match[3] in on_form:
         return {match[3]: [match[4][0].upper() + match[4][1:] + "."]}, []
     return {}, [f"This change would make the content invalid: {exc}"]
 
