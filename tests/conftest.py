@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -28,6 +31,8 @@ TRAINING_FILE = ROOT / "nlu" / "data" / "nlu.yml"
 DEV_FILE = ROOT / "nlu" / "data" / "dev_nlu.yml"  # never trained on; for error analysis
 HELD_OUT_FILE = ROOT / "tests" / "data" / "heldout_nlu.yml"  # written apart from both
 TORONTO = ZoneInfo("America/Toronto")
+# The machine's real PostgreSQL (trust auth); tests make their own databases on it.
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 # A fixed "now" for tests that depend on the date: Monday 23 November 2026, 10 a.m.
 MONDAY_MORNING = datetime(2026, 11, 23, 10, 0, tzinfo=TORONTO)
 
@@ -116,3 +121,16 @@ def redis_url() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextmanager
+def fresh_database(prefix: str) -> Iterator[str]:
+    """A new, randomly named database on the machine's real PostgreSQL, dropped after."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}".encode())
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -20,10 +18,9 @@ from argon2 import PasswordHasher
 from editor.accounts import AccountStore, open_accounts
 from editor.app import create_editor_app
 from knowledge_base import Content, ContentStore, KnowledgeBase
-from tests.conftest import free_port
+from tests.conftest import free_port, fresh_database
 
 PASSWORD = "correct horse battery staple"
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 # Real argon2 at a lower cost than production's: the tests sign in dozens of times.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 STAFF = {"erin": "editor", "paul": "publisher", "ada": "admin"}
@@ -54,14 +51,8 @@ def content_store(seeded_file: Path, tmp_path: Path) -> Iterator[ContentStore]:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh database on the machine's real PostgreSQL, dropped afterwards."""
-    name = f"editor_test_{secrets.token_hex(6)}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}".encode())
-    try:
-        yield f"{POSTGRES}/{name}"
-    finally:
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+    with fresh_database("editor_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ machine's real PostgreSQL (a database of its own, dropped afterwards)."""
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timedelta
@@ -27,9 +26,8 @@ from fulfillment.unanswered import (
     wording,
 )
 from knowledge_base import SAMPLE_CONTENT, Content, KnowledgeBase
-from tests.conftest import MONDAY_MORNING
+from tests.conftest import MONDAY_MORNING, fresh_database
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 NOW = MONDAY_MORNING
 KEEP_DAYS = 30
 
@@ -149,14 +147,8 @@ StoreFactory = Callable[..., UnansweredStore]
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A fresh database on the real server for this module, dropped afterwards."""
-    name = f"unanswered_test_{secrets.token_hex(6)}"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}".encode())
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+    with fresh_database("unanswered_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

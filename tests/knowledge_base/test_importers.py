@@ -6,12 +6,10 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from knowledge_base import Content, ContentError
@@ -30,6 +28,7 @@ from knowledge_base.importers import (
 from knowledge_base.store import SAMPLE_CONTENT, RevisionStore, load_document, open_content_store
 from skill import content_cli
 from skill.settings import Settings
+from tests.conftest import fresh_database
 
 
 @pytest.fixture(scope="module")
@@ -306,8 +305,6 @@ def test_speakable_text_is_cut_at_a_sentence() -> None:
 
 # -- durham311 content export | import -------------------------------------------------------
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
@@ -317,14 +314,8 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
     if request.param == "sqlite":
         yield Settings(content_db=sqlite)
         return
-    name = f"content_cli_{secrets.token_hex(6)}"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}".encode())
-    try:
-        yield Settings(content_db=sqlite, database_url=f"{SERVER}/{name}")
-    finally:
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+    with fresh_database("content_cli") as url:
+        yield Settings(content_db=sqlite, database_url=url)
 
 
 def cli(settings: Settings, *argv: str) -> int:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -27,9 +26,7 @@ from knowledge_base.store import (
     load_document,
     open_content_store,
 )
-from tests.conftest import free_port
-
-SERVER = "postgresql://postgres@127.0.0.1:5432"
+from tests.conftest import free_port, fresh_database
 
 StoreFactory = Callable[[], RevisionStore]
 
@@ -37,14 +34,8 @@ StoreFactory = Callable[[], RevisionStore]
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A fresh database on the real server for this module's tests, dropped afterwards."""
-    name = f"content_test_{secrets.token_hex(6)}"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}".encode())
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+    with fresh_database("content_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

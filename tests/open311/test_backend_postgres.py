@@ -8,12 +8,10 @@ over PostgreSQL end to end.
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -22,9 +20,8 @@ from open311.backend import create_backend_app
 from open311.errors import InvalidUpdate, RequestNotFound, RequestStoreError
 from open311.store import PostgresRequestStore, RequestStore, SqliteRequestStore
 from open311.types import NewRequest, Service, ServiceType
-from tests.conftest import MONDAY_MORNING, free_port
+from tests.conftest import MONDAY_MORNING, free_port, fresh_database
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 NOW = MONDAY_MORNING
 POTHOLE = NewRequest(
     service_code="pothole",
@@ -42,14 +39,8 @@ GRAFFITI = NewRequest(service_code="graffiti", address_id="A-77")
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh database on the real server, dropped afterwards."""
-    name = f"open311_test_{secrets.token_hex(6)}"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}".encode())
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+    with fresh_database("open311_test") as url:
+        yield url
 
 
 StoreFactory = Callable[[], RequestStore]

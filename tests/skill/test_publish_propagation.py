@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import psycopg
 import pytest
 import redis.asyncio as aioredis
 import yaml
@@ -30,11 +28,11 @@ from knowledge_base.store import RevisionStore, SqliteContentStore, load_documen
 from skill.content_watch import CHANNEL, ContentWatcher, announce, publish_file, reload_core
 from skill.services import Core, content_store_for
 from skill.settings import Settings
+from tests.conftest import fresh_database
 from tests.skill.procs import Console, Serve, serve_env, until
 
 PIZZA = "where does a pizza box go"
 PROMISE = 5.0  # seconds from publish to every worker answering from it (the figure)
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
 def pizza_boxes_to_garbage() -> Any:
@@ -205,14 +203,8 @@ async def _subscribed(client: aioredis.Redis) -> bool:
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    name = f"propagation_test_{secrets.token_hex(6)}"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}".encode())
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+    with fresh_database("propagation_test") as url:
+        yield url
 
 
 @pytest.fixture
