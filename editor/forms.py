@@ -145,7 +145,7 @@ def choice_options(spec: FieldSpec, document: Mapping[str, Any]) -> list[tuple[s
         agencies = [(a["id"], _sentence_start(str(a["name"])))
                     for a in document["who_handles"]["agencies"]]  # fmt: skip
         if spec.choices == "agency_or_local":
-            agencies.append((LOCAL, "The resident's own town or township"))
+            agencies.append((LOCAL, "Their own town"))
         return agencies if spec.required else [("", spec.blank or "None"), *agencies]
     if spec.choices == "responsibility":
         return [(r["id"], _sentence_start(str(r["name"])))

@@ -66,6 +66,8 @@ TOPIC_ENTITIES: dict[str, frozenset[str]] = {
     "service_alerts": frozenset({"municipality"}),
     "faq": frozenset(),
     "contact_agent": frozenset(),
+    # "actually it's on simcoe street north" after a report was named as another body's
+    "report_problem": frozenset({"address", "municipality", "issue_type"}),
 }
 # Kept between questions of any topic: where the resident lives.
 RESIDENT_SLOTS = frozenset({"address", "municipality"})

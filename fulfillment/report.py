@@ -66,6 +66,9 @@ class ReportForm:
     attributes: dict[str, str] = field(default_factory=dict)  # code -> value key or text
     phone: str | None = None
     confirming: bool = False  # the read-back was said; a yes files it
+    # Named as another body's and not filed: kept one turn, so "actually it's on simcoe
+    # street north" corrects it; any other report starts afresh.
+    routed_away: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

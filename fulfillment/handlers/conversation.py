@@ -13,6 +13,8 @@ HELP = (
     "service alerts, or how to reach 311. What would you like to know?"
 )
 WHAT_NEXT = "What would you like to know?"
+# A "no" that goes on to say something: "no wait", "no, I meant".
+_MORE = re.compile(r"\b(?:wait|hold on|i meant|i mean|actually)\b")
 SURE_FALLBACK = 0.35  # FAQ similarity needed when the NLU placed the question nowhere
 # A contact question about someone other than 311 ("police non emergency", "211").
 _NAMES_ANOTHER = re.compile(
@@ -137,6 +139,13 @@ class DenyHandler(IntentHandler):
     intents = ("deny",)
 
     async def handle(self, ctx: Context) -> Reply:
+        last = ctx.state.last_speech or ""
+        if (
+            ctx.state.pending_intent is None
+            and not last.endswith(ANYTHING_ELSE)
+            and _MORE.search(ctx.text)
+        ):  # "no wait, it's small": not a goodbye
+            return Reply(speech=f"Okay. {WHAT_NEXT}", reprompt=WHAT_NEXT)
         if ctx.state.pending_intent is None:
             return Reply(speech=_farewell(ctx) or "Okay. Goodbye, and take care.", end_session=True)
         ctx.state.clear_pending()

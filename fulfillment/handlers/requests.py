@@ -8,6 +8,7 @@ never without first being saved in the durable outbox.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from fulfillment.dialog import Context
 from fulfillment.handlers.base import IntentHandler, answer, ask
@@ -57,6 +58,8 @@ class ReportProblemHandler(IntentHandler):
                 f"call {org.phone_311} or go to {org.website}."
             )
         form = _load(ctx)
+        if form.routed_away:
+            form = replace(form, routed_away=False) if ctx.follow_up else ReportForm()
         kind = ctx.kb.responsibilities.service(form.service) if form.service else None
         if form.confirming and ctx.answer_slot == CONFIRM:
             form.confirming = False
@@ -92,7 +95,7 @@ class ReportProblemHandler(IntentHandler):
         missing = next_attribute(kind, form)
         handler = handler_for(ctx.kb, kind, form)
         if handler is not None and not handler.ours:
-            ctx.state.report = None
+            _save(ctx, replace(form, routed_away=True))
             return answer(_not_ours(ctx, kind, form, handler))
         if missing is not None:
             heard = "" if (ctx.answer_slot or "").startswith("attr:") else \
@@ -100,6 +103,12 @@ class ReportProblemHandler(IntentHandler):
             return ask(ctx, REPORT, f"attr:{missing.code}", heard + missing.question,
                        missing.question)  # fmt: skip
         if kind.contact == "phone" and form.phone is None:
+            if ctx.answer_slot == "phone" and _NO_PHONE.search(ctx.text):
+                ctx.state.report = None  # their choice: nothing is filed, nothing kept
+                org = ctx.kb.organisation
+                return answer("Okay, I haven't filed anything. The crew needs a number to "
+                              f"arrange it, so please call {org.phone_311} when you're "
+                              "ready.")  # fmt: skip
             reason = kind.contact_reason or ""
             return ask(ctx, REPORT, "phone", f"{reason} What number can they reach you at?",
                        "What phone number can they reach you at?")  # fmt: skip
